@@ -1,0 +1,116 @@
+//! The `willis` command line: argument parsing and wiring. Every clinical
+//! decision is made by `willis-core`; this crate only reads files and prints.
+
+pub mod text;
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+
+use anyhow::Context as _;
+use chrono::NaiveDate;
+use clap::{Parser, Subcommand, ValueEnum};
+use willis_core::{assess, read_record, Profile};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "willis",
+    version,
+    about = "Evidence-based care for restless legs syndrome (Willis-Ekbom disease)",
+    long_about = "Willis turns what is known about a person with restless legs syndrome — \
+symptoms, blood results, medicines, conditions, treatments tried — into a step-by-step plan \
+that follows the published guidelines, with the reasons and sources for every step.\n\n\
+Willis is decision support, not a doctor: discuss every step with a clinician."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Assess a record file (willis-record/1, JSON or .toml) and print the plan.
+    Plan(PlanArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Grouped, wrapped text for people.
+    Text,
+    /// The willis-assessment/1 JSON document.
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Guideline {
+    /// IRLSSG 2018 iron task force (default): IV iron below ferritin 300 µg/L.
+    #[value(name = "irlssg-2018")]
+    Irlssg2018,
+    /// AASM 2024: IV iron up to ferritin 100 µg/L, or TSAT below 20 %.
+    #[value(name = "aasm-2024")]
+    Aasm2024,
+    /// RLS Foundation 2021: IV iron below ferritin 100 µg/L.
+    #[value(name = "rlsf-2021")]
+    Rlsf2021,
+}
+
+impl From<Guideline> for Profile {
+    fn from(g: Guideline) -> Profile {
+        match g {
+            Guideline::Irlssg2018 => Profile::Irlssg2018,
+            Guideline::Aasm2024 => Profile::Aasm2024,
+            Guideline::Rlsf2021 => Profile::Rlsf2021,
+        }
+    }
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct PlanArgs {
+    /// The record file: JSON, or TOML when the name ends in .toml.
+    pub file: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Assess as on this date (YYYY-MM-DD) instead of today; later data is ignored.
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
+    pub as_of: Option<NaiveDate>,
+    /// Which guideline's thresholds to apply.
+    #[arg(long, value_enum, default_value_t = Guideline::Irlssg2018)]
+    pub guideline: Guideline,
+}
+
+fn parse_date(s: &str) -> Result<NaiveDate, String> {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .map_err(|_| format!("{s:?} is not a valid date; use YYYY-MM-DD, e.g. 2026-03-01"))
+}
+
+/// Runs a parsed command line, writing the result to `out`.
+pub fn run(cli: Cli, out: &mut dyn Write, colour: bool) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Plan(args) => plan(&args, out, colour),
+    }
+}
+
+fn plan(args: &PlanArgs, out: &mut dyn Write, colour: bool) -> anyhow::Result<()> {
+    let record = read_record(&args.file)?;
+    let as_of = args
+        .as_of
+        .unwrap_or_else(|| chrono::Local::now().date_naive());
+    let assessment = assess(&record, as_of, args.guideline.into());
+    match args.format {
+        Format::Json => {
+            serde_json::to_writer_pretty(&mut *out, &assessment)
+                .context("cannot write the assessment")?;
+            writeln!(out)?;
+        }
+        Format::Text => {
+            let style = text::Style::new(colour);
+            out.write_all(text::render(&assessment, style).as_bytes())?;
+        }
+    }
+    Ok(())
+}
+
+/// Colour only on a terminal, and never when NO_COLOR is set.
+pub fn colour_wanted() -> bool {
+    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}

@@ -1,0 +1,368 @@
+//! What every rule needs to know, worked out once: the pathway, the diagnosis,
+//! severity, and the iron panel the plan may act on.
+
+use chrono::{Datelike, NaiveDate};
+
+use crate::assessment::*;
+use crate::knowledge::{
+    Common, ConditionRole, Effect, Knowledge, Profile, ProfileThresholds,
+};
+use crate::record::*;
+use crate::units::LabTest;
+
+pub struct Context<'a> {
+    pub record: &'a Record,
+    pub as_of: NaiveDate,
+    pub profile: Profile,
+    pub knowledge: &'static Knowledge,
+    pub common: &'static Common,
+    pub thresholds: &'static ProfileThresholds,
+    /// Whole years on `as_of`, when the birth date is known.
+    pub age: Option<u32>,
+    pub pathway: Pathway,
+    pub diagnosis: Diagnosis,
+    pub severity: Severity,
+    pub panel: Panel<'a>,
+    /// Infusions on or before `as_of`, oldest first.
+    pub infusions: Vec<&'a IvInfusion>,
+}
+
+/// The newest ferritin that may be used, with its TSAT.
+#[derive(Debug, Clone, Default)]
+pub struct Panel<'a> {
+    pub ferritin: Option<&'a LabResult>,
+    pub tsat: Option<Tsat<'a>>,
+    /// Older than the staleness limit on `as_of`.
+    pub stale: bool,
+    /// Drawn before the latest infusion, so it says nothing about stores now.
+    pub before_last_infusion: bool,
+    /// Ferritins skipped because they were drawn within 4 weeks after an infusion.
+    pub skipped_post_infusion: Vec<&'a LabResult>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Tsat<'a> {
+    pub percent: f64,
+    pub basis: &'static str,
+    /// The labs the value comes from (the TSAT itself, or iron and TIBC/transferrin).
+    pub labs: Vec<&'a LabResult>,
+}
+
+impl<'a> Panel<'a> {
+    /// A panel that rules may act on: recent and taken after the last infusion.
+    pub fn is_current(&self) -> bool {
+        self.ferritin.is_some() && !self.stale && !self.before_last_infusion
+    }
+
+    /// Ferritin of a current panel.
+    pub fn current_ferritin(&self) -> Option<f64> {
+        self.ferritin.filter(|_| self.is_current()).map(|l| l.value)
+    }
+
+    /// TSAT of a current panel.
+    pub fn current_tsat(&self) -> Option<f64> {
+        self.tsat
+            .as_ref()
+            .filter(|_| self.is_current())
+            .map(|t| t.percent)
+    }
+
+    pub fn status(&self) -> IronStatus {
+        IronStatus {
+            ferritin_ug_per_l: self.ferritin.map(|l| round1(l.value)),
+            tsat_percent: self.tsat.as_ref().map(|t| round1(t.percent)),
+            tsat_basis: self.tsat.as_ref().map(|t| t.basis.to_string()),
+            measured_on: self.ferritin.map(|l| l.date),
+            usable: self.is_current() && self.tsat.is_some(),
+        }
+    }
+}
+
+/// "TSAT 50% ..." → "TSAT 50% ...", "ferritin ..." → "Ferritin ...".
+pub fn capitalise(s: &str) -> String {
+    let mut chars = s.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+pub fn round1(v: f64) -> f64 {
+    (v * 10.0).round() / 10.0
+}
+
+/// "45 µg/L", "12.5%": a value as the rules' reasons show it.
+pub fn show(v: f64) -> String {
+    let r = round1(v);
+    if r.fract() == 0.0 {
+        format!("{r:.0}")
+    } else {
+        format!("{r:.1}")
+    }
+}
+
+impl<'a> Context<'a> {
+    pub fn new(
+        record: &'a Record,
+        as_of: NaiveDate,
+        profile: Profile,
+        knowledge: &'static Knowledge,
+    ) -> Context<'a> {
+        let common = &knowledge.common;
+        let age = record.patient.birth_date.and_then(|b| age_on(b, as_of));
+        let pathway = pathway(record, age, common);
+        let infusions: Vec<&IvInfusion> =
+            record.infusions.iter().filter(|i| i.date <= as_of).collect();
+        let panel = panel(record, as_of, common, &infusions);
+        Context {
+            record,
+            as_of,
+            profile,
+            knowledge,
+            common,
+            thresholds: knowledge.profile(profile),
+            age,
+            pathway,
+            diagnosis: diagnosis(&record.symptoms, common),
+            severity: severity(&record.symptoms, common),
+            panel,
+            infusions,
+        }
+    }
+
+    pub fn likely_rls(&self) -> bool {
+        self.diagnosis.status == DiagnosisStatus::LikelyRls
+    }
+
+    pub fn significant(&self) -> bool {
+        self.severity.clinically_significant == Some(true)
+    }
+
+    pub fn days_since(&self, day: NaiveDate) -> i64 {
+        (self.as_of - day).num_days()
+    }
+
+    pub fn last_infusion(&self) -> Option<&'a IvInfusion> {
+        self.infusions.last().copied()
+    }
+
+    /// An infusion less than the full-effect interval (6 weeks) ago.
+    pub fn in_infusion_wait(&self) -> bool {
+        self.last_infusion()
+            .is_some_and(|i| self.days_since(i.date) < self.common.iv_full_effect_days)
+    }
+
+    /// Medicines taken on `as_of`.
+    pub fn current_medications(&self) -> impl Iterator<Item = &'a Medication> + '_ {
+        self.record
+            .medications
+            .iter()
+            .filter(move |m| m.current_on(self.as_of))
+    }
+
+    /// Medicines with this effect ever recorded up to `as_of` (current or past).
+    pub fn medications_with(&self, effect: Effect) -> impl Iterator<Item = &'a Medication> + '_ {
+        self.record.medications.iter().filter(move |m| {
+            m.class().is_some_and(|c| c.effect == effect)
+                && m.started.is_none_or(|s| s <= self.as_of)
+        })
+    }
+
+    pub fn has_condition(&self, role: ConditionRole) -> bool {
+        self.record.has_condition_role(role)
+    }
+
+    /// The newest result of a test on or before `as_of`.
+    pub fn newest(&self, test: LabTest) -> Option<&'a LabResult> {
+        self.record
+            .labs
+            .iter()
+            .filter(|l| l.test == test && l.date <= self.as_of)
+            .next_back()
+    }
+
+    /// Names the catalogues do not recognise.
+    pub fn unrecognised(&self) -> Vec<String> {
+        let meds = self
+            .record
+            .medications
+            .iter()
+            .filter(|m| m.resolved.is_none())
+            .map(|m| format!("medicine {:?}", m.name));
+        let conditions = self
+            .record
+            .conditions
+            .iter()
+            .filter(|c| c.known.is_none())
+            .map(|c| format!("condition {:?}", c.name));
+        meds.chain(conditions).collect()
+    }
+
+    /// Oral iron courses taken for at least the trial length by `as_of`.
+    pub fn oral_trial_done(&self) -> bool {
+        self.record.oral_courses.iter().any(|c| {
+            let end = c.stopped.map_or(self.as_of, |s| s.min(self.as_of));
+            (end - c.started).num_days() >= self.common.oral_trial_days
+        })
+    }
+}
+
+/// Whole years between `birth` and `day`; `None` if born after `day`.
+pub fn age_on(birth: NaiveDate, day: NaiveDate) -> Option<u32> {
+    let mut years = day.year() - birth.year();
+    if (day.month(), day.day()) < (birth.month(), birth.day()) {
+        years -= 1;
+    }
+    u32::try_from(years).ok()
+}
+
+/// Pathway, first match wins: pregnancy, dialysis, pediatric, adult.
+/// Sources: picchietti-2015, aasm-2024 (ESRD), irlssg-2018 (children).
+fn pathway(record: &Record, age: Option<u32>, common: &Common) -> Pathway {
+    if record.patient.pregnancy_weeks.is_some() {
+        Pathway::Pregnancy
+    } else if record.patient.dialysis == Some(true)
+        || record.has_condition_role(ConditionRole::EndStageKidney)
+    {
+        Pathway::Dialysis
+    } else if age.is_some_and(|a| a < common.adult_age_years) {
+        Pathway::Pediatric
+    } else {
+        Pathway::Adult
+    }
+}
+
+/// IRLSSG 2014: all five criteria → likely RLS; any "no" → not met; else incomplete.
+fn diagnosis(symptoms: &Symptoms, common: &Common) -> Diagnosis {
+    let named = symptoms.criteria.named();
+    let unmet: Vec<String> = named
+        .iter()
+        .filter(|(_, v)| *v == Some(false))
+        .map(|(n, _)| n.to_string())
+        .collect();
+    let unknown: Vec<String> = named
+        .iter()
+        .filter(|(_, v)| v.is_none())
+        .map(|(n, _)| n.to_string())
+        .collect();
+    let status = if !unmet.is_empty() {
+        DiagnosisStatus::CriteriaNotMet
+    } else if !unknown.is_empty() {
+        DiagnosisStatus::Incomplete
+    } else {
+        DiagnosisStatus::LikelyRls
+    };
+    let course = symptoms.days_per_week.map(|d| {
+        if d >= common.chronic_persistent_days_per_week {
+            "chronic-persistent".to_string()
+        } else {
+            "intermittent".to_string()
+        }
+    });
+    Diagnosis {
+        status,
+        unmet,
+        unknown,
+        course,
+    }
+}
+
+/// IRLS bands (irls-2003): 0 none, 1–10 mild, 11–20 moderate, 21–30 severe,
+/// 31–40 very severe. Significant: IRLS ≥ 11, or without IRLS ≥ 2 days a week.
+fn severity(symptoms: &Symptoms, common: &Common) -> Severity {
+    let band = symptoms.irls_total.map(|t| match t {
+        0 => SeverityBand::None,
+        1..=10 => SeverityBand::Mild,
+        11..=20 => SeverityBand::Moderate,
+        21..=30 => SeverityBand::Severe,
+        _ => SeverityBand::VerySevere,
+    });
+    let clinically_significant = match (symptoms.irls_total, symptoms.days_per_week) {
+        (Some(t), _) => Some(t >= common.irls_significant_from),
+        (None, Some(d)) => Some(d >= common.chronic_persistent_days_per_week),
+        (None, None) => None,
+    };
+    Severity {
+        irls_total: symptoms.irls_total,
+        band,
+        clinically_significant,
+    }
+}
+
+/// The newest ferritin on or before `as_of` that was not drawn within the
+/// post-infusion blind window, with a TSAT from within the pairing window.
+fn panel<'a>(
+    record: &'a Record,
+    as_of: NaiveDate,
+    common: &Common,
+    infusions: &[&IvInfusion],
+) -> Panel<'a> {
+    let in_blind_window = |day: NaiveDate| {
+        infusions.iter().any(|i| {
+            let after = (day - i.date).num_days();
+            (0..common.post_infusion_blind_days).contains(&after)
+        })
+    };
+    let known = |test: LabTest| {
+        record
+            .labs
+            .iter()
+            .filter(move |l| l.test == test && l.date <= as_of)
+    };
+    let mut skipped = Vec::new();
+    let mut ferritin = None;
+    for lab in known(LabTest::Ferritin).rev() {
+        if in_blind_window(lab.date) {
+            skipped.push(lab);
+        } else {
+            ferritin = Some(lab);
+            break;
+        }
+    }
+    let Some(f) = ferritin else {
+        return Panel {
+            skipped_post_infusion: skipped,
+            ..Panel::default()
+        };
+    };
+    let near = |l: &&LabResult| {
+        (l.date - f.date).num_days().abs() <= common.tsat_pairing_days && !in_blind_window(l.date)
+    };
+    let closest = |test: LabTest| {
+        known(test)
+            .filter(near)
+            .min_by_key(|l| ((l.date - f.date).num_days().abs(), std::cmp::Reverse(l.date)))
+    };
+    let tsat = closest(LabTest::Tsat)
+        .map(|l| Tsat {
+            percent: l.value,
+            basis: "given",
+            labs: vec![l],
+        })
+        .or_else(|| {
+            let iron = closest(LabTest::Iron)?;
+            if let Some(tibc) = closest(LabTest::Tibc) {
+                let percent = iron.value / tibc.value * 100.0;
+                return (percent <= 100.0).then(|| Tsat {
+                    percent,
+                    basis: "derived from iron and TIBC",
+                    labs: vec![iron, tibc],
+                });
+            }
+            let transferrin = closest(LabTest::Transferrin)?;
+            // Each gram of transferrin binds 25.1 µmol of iron.
+            let percent = iron.value / (transferrin.value * 25.1) * 100.0;
+            (percent <= 100.0).then(|| Tsat {
+                percent,
+                basis: "derived from iron and transferrin",
+                labs: vec![iron, transferrin],
+            })
+        });
+    Panel {
+        ferritin: Some(f),
+        tsat,
+        stale: (as_of - f.date).num_days() > common.lab_stale_after_days,
+        before_last_infusion: infusions.last().is_some_and(|i| f.date < i.date),
+        skipped_post_infusion: skipped,
+    }
+}

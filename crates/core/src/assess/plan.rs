@@ -1,0 +1,148 @@
+//! Collects steps, warnings and dates as the rules fire, then orders them.
+
+use std::collections::BTreeSet;
+
+use chrono::NaiveDate;
+
+use crate::assessment::*;
+use super::context::capitalise;
+use crate::knowledge::{fill, Knowledge};
+
+pub struct Plan {
+    knowledge: &'static Knowledge,
+    as_of: NaiveDate,
+    pub steps: Vec<Step>,
+    pub warnings: Vec<Warning>,
+    pub schedule: Vec<ScheduleItem>,
+    pub missing: Vec<String>,
+}
+
+/// Where a step id sits in the plan: diagnosis and tests first, then referrals
+/// and safety, triggers and vitamins, iron, drugs, lifestyle, follow-up.
+fn rank(id: &str) -> u8 {
+    match id {
+        "diagnosis.confirm" => 0,
+        _ if id.starts_with("test.") => 1,
+        _ if id.starts_with("refer.") => 2,
+        "meds.review-aggravating" | "augmentation.manage" => 3,
+        "lifestyle.triggers" => 4,
+        _ if id.starts_with("vitamin.") => 5,
+        _ if id.starts_with("iron.") => 6,
+        _ if id.starts_with("drug.") => 7,
+        "lifestyle.sleep" => 8,
+        _ => 9,
+    }
+}
+
+impl Plan {
+    pub fn new(knowledge: &'static Knowledge, as_of: NaiveDate) -> Plan {
+        Plan {
+            knowledge,
+            as_of,
+            steps: Vec::new(),
+            warnings: Vec::new(),
+            schedule: Vec::new(),
+            missing: Vec::new(),
+        }
+    }
+
+    /// Adds a step whose words come from the text `key` (the id, or id.variant).
+    pub fn step(
+        &mut self,
+        id: &str,
+        key: &str,
+        category: Category,
+        values: &[(&str, String)],
+        because: Vec<String>,
+    ) -> &mut Step {
+        let text = self.knowledge.text(key);
+        self.steps.push(Step {
+            id: id.to_string(),
+            category,
+            title: fill(&text.title, values),
+            detail: fill(&text.detail, values),
+            because,
+            sources: text.sources,
+            due: Some(self.as_of),
+            schedule: None,
+            subject: None,
+            differences: Vec::new(),
+        });
+        self.steps.last_mut().expect("a step was just pushed")
+    }
+
+    pub fn warn(
+        &mut self,
+        id: &str,
+        key: &str,
+        level: Level,
+        subject: Option<String>,
+        values: &[(&str, String)],
+        because: Vec<String>,
+    ) -> &mut Warning {
+        let text = self.knowledge.text(key);
+        let title = fill(&text.title, values);
+        let detail = fill(&text.detail, values);
+        self.warnings.push(Warning {
+            id: id.to_string(),
+            level,
+            subject,
+            text: capitalise(&format!("{title}. {detail}")),
+            because,
+            sources: text.sources,
+        });
+        self.warnings.last_mut().expect("a warning was just pushed")
+    }
+
+    pub fn date(&mut self, date: NaiveDate, id: &str, key: &str, values: &[(&str, String)]) {
+        let text = self.knowledge.text(key);
+        let what = format!("{}: {}", fill(&text.title, values), fill(&text.detail, values));
+        if !self.schedule.iter().any(|s| s.id == id && s.date == date) {
+            self.schedule.push(ScheduleItem {
+                date,
+                id: id.to_string(),
+                what,
+            });
+        }
+    }
+
+    pub fn note_missing(&mut self, what: impl Into<String>) {
+        let what = what.into();
+        if !self.missing.contains(&what) {
+            self.missing.push(what);
+        }
+    }
+
+    pub fn has(&self, id: &str) -> bool {
+        self.steps.iter().any(|s| s.id == id) || self.warnings.iter().any(|w| w.id == id)
+    }
+
+    /// Orders steps, warnings and dates.
+    pub fn finish(&mut self) {
+        self.steps.sort_by_key(|s| rank(&s.id));
+        self.warnings.sort_by_key(|w| std::cmp::Reverse(w.level));
+        self.schedule.sort_by(|a, b| a.date.cmp(&b.date).then(a.id.cmp(&b.id)));
+        for step in &mut self.steps {
+            dedup(&mut step.sources);
+        }
+        for warning in &mut self.warnings {
+            dedup(&mut warning.sources);
+        }
+    }
+
+    pub fn cited_sources(&self) -> BTreeSet<String> {
+        let mut ids = BTreeSet::new();
+        for s in &self.steps {
+            ids.extend(s.sources.iter().cloned());
+        }
+        for w in &self.warnings {
+            ids.extend(w.sources.iter().cloned());
+        }
+        ids
+    }
+}
+
+fn dedup(ids: &mut Vec<String>) {
+    let mut seen = BTreeSet::new();
+    ids.retain(|id| seen.insert(id.clone()));
+}

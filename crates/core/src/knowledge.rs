@@ -1,0 +1,434 @@
+//! The knowledge a clinician reviews — sources, thresholds, the drug and condition
+//! catalogues, the text of each recommendation — compiled in from
+//! `knowledge/*.toml`, parsed once, and checked by `tests/knowledge.rs`.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+use std::str::FromStr;
+use std::sync::OnceLock;
+
+use serde::{Deserialize, Serialize};
+
+/// Version of the rule book and knowledge files; appears in every assessment.
+pub const KNOWLEDGE_VERSION: &str = "2026.1";
+
+const SOURCES: &str = include_str!("../knowledge/sources.toml");
+const THRESHOLDS: &str = include_str!("../knowledge/thresholds.toml");
+const MEDICINES: &str = include_str!("../knowledge/medicines.toml");
+const CONDITIONS: &str = include_str!("../knowledge/conditions.toml");
+const TEXTS: &str = include_str!("../knowledge/texts.toml");
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Source {
+    pub citation: String,
+    pub url: String,
+    pub year: u16,
+}
+
+/// The guideline whose thresholds the engine applies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+pub enum Profile {
+    #[default]
+    Irlssg2018,
+    Aasm2024,
+    Rlsf2021,
+}
+
+impl Profile {
+    pub const ALL: [Profile; 3] = [Profile::Irlssg2018, Profile::Aasm2024, Profile::Rlsf2021];
+
+    pub fn id(self) -> &'static str {
+        match self {
+            Profile::Irlssg2018 => "irlssg-2018",
+            Profile::Aasm2024 => "aasm-2024",
+            Profile::Rlsf2021 => "rlsf-2021",
+        }
+    }
+}
+
+impl fmt::Display for Profile {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.id())
+    }
+}
+
+impl FromStr for Profile {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        Profile::ALL
+            .into_iter()
+            .find(|p| p.id().eq_ignore_ascii_case(s.trim()))
+            .ok_or_else(|| {
+                format!("{s:?} is not a guideline profile; use irlssg-2018, aasm-2024 or rlsf-2021")
+            })
+    }
+}
+
+/// Thresholds that every profile shares (see thresholds.toml for each meaning).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Common {
+    pub adult_age_years: u32,
+    pub iv_iron_from_pregnancy_week: u8,
+    pub chronic_persistent_days_per_week: u8,
+    pub irls_significant_from: u8,
+    pub irls_opioid_from: u8,
+    pub lab_stale_after_days: i64,
+    pub tsat_pairing_days: i64,
+    pub crp_acute_phase_above: f64,
+    pub crp_pairing_days: i64,
+    pub post_infusion_blind_days: i64,
+    pub tsat_never_iron_from: f64,
+    pub ferritin_overload_from: f64,
+    pub ferritin_deficiency_below: f64,
+    pub tsat_deficiency_below: f64,
+    pub woman_investigate_from_age: u32,
+    pub hemoglobin_anemia_below_female: f64,
+    pub hemoglobin_anemia_below_male: f64,
+    pub vitamin_d_low_below: f64,
+    pub vitamin_b12_low_below: f64,
+    pub folate_low_below: f64,
+    pub iv_full_effect_days: i64,
+    pub iv_retest_days: i64,
+    pub iv_repeat_min_days: i64,
+    pub oral_trial_days: i64,
+    pub oral_alternate_day_above: f64,
+    pub oral_continue_below: f64,
+    pub pregnancy_oral_below: f64,
+    pub pregnancy_iv_below: f64,
+    pub dialysis_ferritin_below: f64,
+    pub dialysis_tsat_below: f64,
+    pub pediatric_mg_per_kg: f64,
+    pub augmentation_onset_strong_hours: f64,
+    pub augmentation_onset_moderate_hours: f64,
+    pub diary_window_days: i64,
+    pub diary_window_min_entries: usize,
+    /// Source ids behind each threshold, by field name.
+    pub sources: BTreeMap<String, Vec<String>>,
+}
+
+/// The thresholds that differ between guidelines.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProfileThresholds {
+    pub title: String,
+    pub sources: Vec<String>,
+    pub iv_ferritin_below: f64,
+    #[serde(default)]
+    pub iv_ferritin_inclusive: bool,
+    pub iv_also_when_tsat_below: Option<f64>,
+    pub oral_ferritin_at_most: f64,
+    pub oral_also_when_tsat_below: Option<f64>,
+    pub pediatric_oral_below: f64,
+    pub pediatric_consider_at_most: Option<f64>,
+}
+
+impl ProfileThresholds {
+    /// Is IV iron within this profile's allowance? `None` when the answer
+    /// depends on a TSAT that is not known.
+    pub fn iv_allowed(&self, ferritin: f64, tsat: Option<f64>) -> Option<bool> {
+        let by_ferritin = if self.iv_ferritin_inclusive {
+            ferritin <= self.iv_ferritin_below
+        } else {
+            ferritin < self.iv_ferritin_below
+        };
+        if by_ferritin {
+            return Some(true);
+        }
+        match (self.iv_also_when_tsat_below, tsat) {
+            (None, _) => Some(false),
+            (Some(limit), Some(t)) => Some(t < limit),
+            (Some(_), None) => None,
+        }
+    }
+
+    /// Does this profile's oral-iron trigger fire?
+    pub fn oral_indicated(&self, ferritin: f64, tsat: Option<f64>) -> bool {
+        ferritin <= self.oral_ferritin_at_most
+            || matches!((self.oral_also_when_tsat_below, tsat), (Some(l), Some(t)) if t < l)
+    }
+
+    /// "below 300 µg/L", "at or below 100 µg/L".
+    pub fn iv_ceiling_words(&self) -> String {
+        let mut words = if self.iv_ferritin_inclusive {
+            format!("ferritin at or below {} µg/L", self.iv_ferritin_below)
+        } else {
+            format!("ferritin below {} µg/L", self.iv_ferritin_below)
+        };
+        if let Some(t) = self.iv_also_when_tsat_below {
+            words.push_str(&format!(", or TSAT below {t}% at any ferritin"));
+        }
+        words
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ThresholdsFile {
+    common: Common,
+    profiles: BTreeMap<String, ProfileThresholds>,
+}
+
+/// What a medicine class does to RLS.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Effect {
+    Aggravates,
+    #[serde(rename = "alpha-2-delta")]
+    Alpha2Delta,
+    DopamineAgonist,
+    Levodopa,
+    Opioid,
+    Benzodiazepine,
+    Iron,
+    Neutral,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ClassFile {
+    label: String,
+    effect: Effect,
+    #[serde(default)]
+    sources: Vec<String>,
+    alternatives: Option<String>,
+}
+
+/// A medicine class from the catalogue.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MedicineClass {
+    pub id: String,
+    pub label: String,
+    pub effect: Effect,
+    pub sources: Vec<String>,
+    pub alternatives: Option<String>,
+}
+
+impl MedicineClass {
+    /// Ergot-derived agonists (cabergoline and kin): strongly advised against.
+    pub fn is_ergot(&self) -> bool {
+        self.id == "ergot-dopamine-agonist"
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MedicineEntry {
+    pub name: String,
+    #[serde(default)]
+    pub brands: Vec<String>,
+    pub class: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MedicinesFile {
+    classes: BTreeMap<String, ClassFile>,
+    medicines: Vec<MedicineEntry>,
+}
+
+/// What the rules do with a condition.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ConditionRole {
+    IronOverload,
+    EndStageKidney,
+    IronHypersensitivity,
+    ActiveInfection,
+    IronDeficiency,
+    Associated,
+    Mimic,
+    Other,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConditionEntry {
+    pub id: String,
+    pub label: String,
+    #[serde(default)]
+    pub aliases: Vec<String>,
+    pub role: ConditionRole,
+    #[serde(default)]
+    pub sources: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ConditionsFile {
+    conditions: Vec<ConditionEntry>,
+}
+
+/// The words of one recommendation or warning; `{name}` marks a value filled in.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Text {
+    pub title: String,
+    pub detail: String,
+    #[serde(default)]
+    pub sources: Vec<String>,
+}
+
+/// All the compiled-in knowledge.
+#[derive(Debug)]
+pub struct Knowledge {
+    pub sources: BTreeMap<String, Source>,
+    pub common: Common,
+    pub profiles: BTreeMap<String, ProfileThresholds>,
+    pub classes: BTreeMap<String, MedicineClass>,
+    pub medicines: Vec<MedicineEntry>,
+    medicine_index: HashMap<String, usize>,
+    pub conditions: Vec<ConditionEntry>,
+    condition_index: HashMap<String, usize>,
+    pub texts: BTreeMap<String, Text>,
+    pub disclaimer: String,
+}
+
+/// Folds a name for lookup: case, spaces, hyphens and ® do not matter.
+pub fn lookup_key(name: &str) -> String {
+    name.chars()
+        .filter(|c| !matches!(c, '®' | '™'))
+        .flat_map(char::to_lowercase)
+        .map(|c| if c == '_' || c == '/' { '-' } else { c })
+        .collect::<String>()
+        .split(|c: char| c.is_whitespace() || c == '-')
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>()
+        .join("-")
+}
+
+impl Knowledge {
+    /// The knowledge compiled into this binary.
+    pub fn get() -> &'static Knowledge {
+        static KNOWLEDGE: OnceLock<Knowledge> = OnceLock::new();
+        KNOWLEDGE.get_or_init(|| {
+            // The files are compiled in, so this fails only if the build itself
+            // ships broken knowledge, which tests/knowledge.rs refuses.
+            Knowledge::load().unwrap_or_else(|e| panic!("embedded knowledge is invalid: {e}"))
+        })
+    }
+
+    /// Parses and cross-checks the embedded files.
+    pub fn load() -> Result<Knowledge, String> {
+        let sources: BTreeMap<String, Source> =
+            toml::from_str(SOURCES).map_err(|e| format!("sources.toml: {e}"))?;
+        let thresholds: ThresholdsFile =
+            toml::from_str(THRESHOLDS).map_err(|e| format!("thresholds.toml: {e}"))?;
+        let medicines: MedicinesFile =
+            toml::from_str(MEDICINES).map_err(|e| format!("medicines.toml: {e}"))?;
+        let conditions: ConditionsFile =
+            toml::from_str(CONDITIONS).map_err(|e| format!("conditions.toml: {e}"))?;
+        let mut texts: BTreeMap<String, Text> =
+            toml::from_str(TEXTS).map_err(|e| format!("texts.toml: {e}"))?;
+        let disclaimer = texts
+            .remove("disclaimer")
+            .ok_or("texts.toml: no [disclaimer]")?
+            .detail;
+
+        let classes: BTreeMap<String, MedicineClass> = medicines
+            .classes
+            .into_iter()
+            .map(|(id, c)| {
+                let class = MedicineClass {
+                    id: id.clone(),
+                    label: c.label,
+                    effect: c.effect,
+                    sources: c.sources,
+                    alternatives: c.alternatives,
+                };
+                (id, class)
+            })
+            .collect();
+
+        let mut medicine_index = HashMap::new();
+        for (i, m) in medicines.medicines.iter().enumerate() {
+            if !classes.contains_key(&m.class) {
+                return Err(format!("medicines.toml: {} has unknown class {}", m.name, m.class));
+            }
+            for name in std::iter::once(&m.name).chain(&m.brands) {
+                if let Some(j) = medicine_index.insert(lookup_key(name), i) {
+                    return Err(format!(
+                        "medicines.toml: {name:?} names both {} and {}",
+                        medicines.medicines[j].name, m.name
+                    ));
+                }
+            }
+        }
+
+        let mut condition_index = HashMap::new();
+        for (i, c) in conditions.conditions.iter().enumerate() {
+            for name in std::iter::once(&c.id).chain(&c.aliases) {
+                if condition_index.insert(lookup_key(name), i).is_some() {
+                    return Err(format!("conditions.toml: {name:?} is listed twice"));
+                }
+            }
+        }
+
+        for profile in Profile::ALL {
+            if !thresholds.profiles.contains_key(profile.id()) {
+                return Err(format!("thresholds.toml: no profile {}", profile.id()));
+            }
+        }
+
+        Ok(Knowledge {
+            sources,
+            common: thresholds.common,
+            profiles: thresholds.profiles,
+            classes,
+            medicines: medicines.medicines,
+            medicine_index,
+            conditions: conditions.conditions,
+            condition_index,
+            texts,
+            disclaimer,
+        })
+    }
+
+    pub fn profile(&self, profile: Profile) -> &ProfileThresholds {
+        // `load` refuses knowledge that lacks any profile of `Profile::ALL`.
+        &self.profiles[profile.id()]
+    }
+
+    /// Resolves a generic or brand name (any case) to its generic name and class.
+    /// A trailing strength or form ("sertraline 50 mg") is ignored.
+    pub fn medicine(&self, name: &str) -> Option<(&str, &MedicineClass)> {
+        let key = lookup_key(name);
+        let found = self.medicine_index.get(&key).or_else(|| {
+            // Drop words from the end until a name matches: "Requip XL 2 mg".
+            let words: Vec<&str> = key.split('-').collect();
+            (1..words.len())
+                .rev()
+                .find_map(|n| self.medicine_index.get(&words[..n].join("-")))
+        })?;
+        let entry = &self.medicines[*found];
+        Some((&entry.name, &self.classes[&entry.class]))
+    }
+
+    pub fn condition(&self, name: &str) -> Option<&ConditionEntry> {
+        self.condition_index
+            .get(&lookup_key(name))
+            .map(|i| &self.conditions[*i])
+    }
+
+    /// The text for a recommendation key. Every key the engine uses is checked by
+    /// the knowledge tests; a missing one shows up as a visible marker, not a panic.
+    pub fn text(&self, key: &str) -> Text {
+        // TOML reads dots in a key as nesting, so the files write `iron.iv` as `iron-iv`.
+        self.texts.get(&key.replace('.', "-")).cloned().unwrap_or_else(|| Text {
+            title: format!("[missing text: {key}]"),
+            detail: String::new(),
+            sources: Vec::new(),
+        })
+    }
+}
+
+/// Fills `{name}` placeholders in a template.
+pub fn fill(template: &str, values: &[(&str, String)]) -> String {
+    let mut out = template.to_string();
+    for (name, value) in values {
+        out = out.replace(&format!("{{{name}}}"), value);
+    }
+    out
+}

@@ -1,0 +1,26 @@
+//! willis-core: the guideline engine for restless legs syndrome.
+//!
+//! One canonical [`Record`] in, one [`Assessment`] out, through the pure function
+//! [`assess`]. No IO, no clock, no async: every adapter (command line, web,
+//! FHIR, CDS Hooks, reports) is built around this crate and never re-implements
+//! a rule.
+
+mod assess;
+pub mod assessment;
+pub mod error;
+pub mod knowledge;
+pub mod parse;
+pub mod record;
+pub mod units;
+mod wire;
+
+pub use assess::assess;
+pub use assessment::{Assessment, Category, DiagnosisStatus, Level, Pathway, Step, Warning};
+pub use error::RecordError;
+pub use knowledge::{Knowledge, Profile, KNOWLEDGE_VERSION};
+pub use parse::{parse_json, parse_toml, read_record};
+pub use record::Record;
+pub use wire::{
+    AugmentationFile, DiaryFile, HabitsFile, IronTreatmentFile, LabFile, MedicationFile,
+    PatientFile, RecordFile, SymptomsFile, RECORD_FORMAT,
+};
