@@ -95,6 +95,12 @@ fn invalid(path: String, message: String) -> RecordError {
     } else {
         path
     };
+    // serde speaks of Rust types; people expect words.
+    let message = message
+        .replace("expected f64", "expected a number")
+        .replace("expected i64", "expected a whole number")
+        .replace("expected a boolean", "expected true or false")
+        .replace("invalid type: ", "");
     RecordError::Invalid { path, message }
 }
 
