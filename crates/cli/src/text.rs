@@ -62,6 +62,7 @@ fn wrap(out: &mut String, text: &str, first: &str, rest: &str) {
         .initial_indent(first)
         .subsequent_indent(rest)
         .break_words(false)
+        .word_separator(textwrap::WordSeparator::AsciiSpace)
         .word_splitter(textwrap::WordSplitter::NoHyphenation);
     for line in textwrap::wrap(text, options) {
         out.push_str(&line);

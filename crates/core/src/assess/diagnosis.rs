@@ -47,41 +47,43 @@ pub fn confirm(ctx: &Context, plan: &mut Plan) {
 /// One step that lists every reason. Sources: rlsf-2021, picchietti-2015,
 /// aasm-2024, silber-2018, irlssg-2016.
 pub fn referrals(ctx: &Context, plan: &mut Plan) {
-    let mut reasons = Vec::new();
+    // (why, in short, for `because`; what it means, for the detail)
+    let mut reasons: Vec<(&str, &str)> = Vec::new();
     let mut sources: Vec<String> = Vec::new();
     match ctx.pathway {
         Pathway::Pregnancy => {
-            reasons.push("Pregnancy: RLS care is shared with the obstetric team; many RLS medicines are avoided in pregnancy, and iron is chosen with them.".to_string());
+            reasons.push(("pregnant", "Pregnancy: RLS care is shared with the obstetric team; many RLS medicines are avoided in pregnancy, and iron is chosen with them."));
             sources.push("picchietti-2015".into());
         }
         Pathway::Pediatric => {
-            reasons.push("A child: RLS care is led by the child's doctor or a paediatric sleep specialist; adult medicines and doses do not apply.".to_string());
+            reasons.push(("under 18", "A child: RLS care is led by the child's doctor or a paediatric sleep specialist; adult medicines and doses do not apply."));
             sources.push("aasm-2024".into());
             sources.push("rlsf-pediatric-2015".into());
         }
         Pathway::Dialysis => {
-            reasons.push("Dialysis: iron and medicines for RLS are chosen with the renal team, at renal doses.".to_string());
+            reasons.push(("on dialysis", "Dialysis: iron and medicines for RLS are chosen with the renal team, at renal doses."));
             sources.push("aasm-2024".into());
         }
         Pathway::Adult => {}
     }
     if plan.has("drug.opioid-low-dose") {
-        reasons.push("A low-dose opioid for refractory RLS needs a specialist's oversight.".to_string());
+        reasons.push(("a low-dose opioid is suggested", "A low-dose opioid for refractory RLS needs a specialist's oversight."));
         sources.push("silber-2018".into());
     }
     if plan.has("augmentation.manage") {
-        reasons.push("Suspected augmentation: switching from a dopaminergic medicine is best done with a sleep or RLS specialist.".to_string());
+        reasons.push(("augmentation is suspected", "Suspected augmentation: switching from a dopaminergic medicine is best done with a sleep or RLS specialist."));
         sources.push("irlssg-2016".into());
     }
     if reasons.is_empty() {
         return;
     }
-    let because = reasons.clone();
+    let because = reasons.iter().map(|(short, _)| short.to_string()).collect();
+    let detail: Vec<&str> = reasons.iter().map(|(_, long)| *long).collect();
     let step = plan.step(
         "refer.specialist",
         "refer.specialist",
         Category::Referral,
-        &[("reasons", reasons.join(" "))],
+        &[("reasons", detail.join(" "))],
         because,
     );
     step.sources.extend(sources);

@@ -338,7 +338,16 @@ fn pregnancy(ctx: &Context, p: &ProfileThresholds, plan: &mut Plan) {
     };
     let weeks = ctx.record.patient.pregnancy_weeks.unwrap_or_default();
     let first_trimester = weeks < c.iv_iron_from_pregnancy_week;
-    if f < c.pregnancy_oral_below {
+    let oral_failed = ctx
+        .record
+        .oral_courses
+        .iter()
+        .any(|o| o.started <= ctx.as_of && o.outcome.is_some_and(|x| x.failed()));
+    if f < c.pregnancy_oral_below && oral_failed {
+        plan.note_missing(
+            "oral iron failed or was not tolerated before: no new oral course is suggested",
+        );
+    } else if f < c.pregnancy_oral_below {
         let step = plan.step(
             "iron.oral",
             "iron.oral.pregnancy",
@@ -363,11 +372,6 @@ fn pregnancy(ctx: &Context, p: &ProfileThresholds, plan: &mut Plan) {
             vec![format!("pregnant, ferritin {} µg/L is at or above {}", show(f), show(c.pregnancy_oral_below))],
         );
     }
-    let oral_failed = ctx
-        .record
-        .oral_courses
-        .iter()
-        .any(|o| o.started <= ctx.as_of && o.outcome.is_some_and(|x| x.failed()));
     let pregnancy_iv = f < c.pregnancy_iv_below && oral_failed;
     let adult_iv = p.iv_allowed(f, Some(t)) == Some(true) && ctx.significant();
     if first_trimester {

@@ -135,12 +135,21 @@ pub fn lab_quality(ctx: &Context, plan: &mut Plan) {
     }
 }
 
-/// The anaemia threshold for this person, in g/dL: 12 for women, 13 for men;
-/// with sex unknown, the lower one (a value under it is anaemia either way).
+/// The anaemia threshold for this person, in g/dL (who-2011): 11 in pregnancy,
+/// 11 under 5 years, 11.5 from 5 to 11 years, 13 for males from 15 (12 before),
+/// 12 for women and girls from 12; with sex unknown, the lower adult value
+/// (a result under it is anaemia either way).
 fn anemia_limit(ctx: &Context) -> f64 {
-    match ctx.record.patient.sex {
-        Some(Sex::Male) => ctx.common.hemoglobin_anemia_below_male,
-        _ => ctx.common.hemoglobin_anemia_below_female,
+    let c = ctx.common;
+    if ctx.pathway == Pathway::Pregnancy {
+        return c.hemoglobin_anemia_below_pregnancy;
+    }
+    match (ctx.age, ctx.record.patient.sex) {
+        (Some(a), _) if a < 5 => c.hemoglobin_anemia_below_child_under_5,
+        (Some(a), _) if a < 12 => c.hemoglobin_anemia_below_child_5_to_11,
+        (Some(a), Some(Sex::Male)) if a < 15 => c.hemoglobin_anemia_below_female,
+        (_, Some(Sex::Male)) => c.hemoglobin_anemia_below_male,
+        _ => c.hemoglobin_anemia_below_female,
     }
 }
 
