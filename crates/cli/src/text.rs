@@ -157,7 +157,11 @@ pub fn render(a: &Assessment, style: Style) -> String {
     if !a.warnings.is_empty() {
         let _ = writeln!(out, "\n{bold}WARNINGS{reset}");
         for w in &a.warnings {
-            let colour = if w.level == Level::Danger { danger } else { warn };
+            let colour = if w.level == Level::Danger {
+                danger
+            } else {
+                warn
+            };
             let mark = if w.level == Level::Danger { "!!" } else { " !" };
             wrap(
                 &mut out,
@@ -217,7 +221,12 @@ pub fn render(a: &Assessment, style: Style) -> String {
             }
         }
         for item in dates {
-            wrap(&mut out, &item.what, &format!("  {}  ", item.date), &" ".repeat(14));
+            wrap(
+                &mut out,
+                &item.what,
+                &format!("  {}  ", item.date),
+                &" ".repeat(14),
+            );
         }
     }
 
@@ -227,7 +236,12 @@ pub fn render(a: &Assessment, style: Style) -> String {
             wrap(&mut out, m, "  - ", "    ");
         }
         for u in &a.unrecognised {
-            wrap(&mut out, &format!("{u} is not recognised; it was not used"), "  - ", "    ");
+            wrap(
+                &mut out,
+                &format!("{u} is not recognised; it was not used"),
+                "  - ",
+                "    ",
+            );
         }
     }
 

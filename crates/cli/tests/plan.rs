@@ -29,7 +29,14 @@ fn samples() -> Vec<PathBuf> {
 }
 
 fn plan(file: &Path, format: &str) -> String {
-    let out = willis(&["plan", file.to_str().unwrap(), "--as-of", AS_OF, "--format", format]);
+    let out = willis(&[
+        "plan",
+        file.to_str().unwrap(),
+        "--as-of",
+        AS_OF,
+        "--format",
+        format,
+    ]);
     assert!(
         out.status.success(),
         "{}: {}",
@@ -73,7 +80,16 @@ fn guideline_changes_the_iron_decision() {
     let file = file.to_str().unwrap();
     // Ferritin 340: outside every profile's IV allowance.
     for g in ["irlssg-2018", "aasm-2024", "rlsf-2021"] {
-        let out = willis(&["plan", file, "--as-of", AS_OF, "--format", "json", "--guideline", g]);
+        let out = willis(&[
+            "plan",
+            file,
+            "--as-of",
+            AS_OF,
+            "--format",
+            "json",
+            "--guideline",
+            g,
+        ]);
         let a: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
         assert_eq!(a["guideline"], g);
     }
@@ -110,7 +126,10 @@ fn broken(name: &str, text: &str) -> (i32, String) {
     std::fs::write(&path, text).unwrap();
     let out = willis(&["plan", path.to_str().unwrap(), "--as-of", AS_OF]);
     let stderr = String::from_utf8_lossy(&out.stderr).to_string();
-    assert!(out.stdout.is_empty(), "nothing on stdout for a broken record");
+    assert!(
+        out.stdout.is_empty(),
+        "nothing on stdout for a broken record"
+    );
     assert!(!stderr.contains("panicked"), "{stderr}");
     (out.status.code().unwrap_or(-1), stderr)
 }
@@ -143,7 +162,11 @@ fn broken_records_name_the_field() {
             r#"{"format":"willis-record/1","symptoms":{"irls_total":"high"}}"#,
             "symptoms.irls_total",
         ),
-        ("syntax.json", "{\"format\": \"willis-record/1\",\n  \"labs\": [\n", "line"),
+        (
+            "syntax.json",
+            "{\"format\": \"willis-record/1\",\n  \"labs\": [\n",
+            "line",
+        ),
         (
             "format.json",
             r#"{"format":"willis-record/9"}"#,
@@ -158,8 +181,15 @@ fn broken_records_name_the_field() {
     for (name, text, expected) in cases {
         let (code, stderr) = broken(name, text);
         assert_ne!(code, 0, "{name} must fail");
-        assert!(stderr.contains(expected), "{name}: {stderr:?} lacks {expected:?}");
-        assert_eq!(stderr.lines().count(), 1, "{name}: one clear error: {stderr:?}");
+        assert!(
+            stderr.contains(expected),
+            "{name}: {stderr:?} lacks {expected:?}"
+        );
+        assert_eq!(
+            stderr.lines().count(),
+            1,
+            "{name}: one clear error: {stderr:?}"
+        );
     }
 }
 

@@ -77,8 +77,12 @@ fn benches(c: &mut Criterion) {
     c.bench_function("assess/long (730 diary nights, 40 labs)", |b| {
         b.iter(|| assess(black_box(&long), as_of, Profile::Irlssg2018))
     });
-    c.bench_function("parse/typical", |b| b.iter(|| parse_json(black_box(TYPICAL))));
-    c.bench_function("parse/long", |b| b.iter(|| parse_json(black_box(&long_text))));
+    c.bench_function("parse/typical", |b| {
+        b.iter(|| parse_json(black_box(TYPICAL)))
+    });
+    c.bench_function("parse/long", |b| {
+        b.iter(|| parse_json(black_box(&long_text)))
+    });
 }
 
 criterion_group!(assess_benches, benches);

@@ -90,6 +90,9 @@ pub struct Common {
     pub hemoglobin_anemia_below_pregnancy: f64,
     pub hemoglobin_anemia_below_child_under_5: f64,
     pub hemoglobin_anemia_below_child_5_to_11: f64,
+    pub anemia_young_child_below_age: u32,
+    pub anemia_child_below_age: u32,
+    pub anemia_male_limit_from_age: u32,
     pub vitamin_d_low_below: f64,
     pub vitamin_b12_low_below: f64,
     pub folate_low_below: f64,
@@ -348,7 +351,10 @@ impl Knowledge {
         let mut medicine_index = HashMap::new();
         for (i, m) in medicines.medicines.iter().enumerate() {
             if !classes.contains_key(&m.class) {
-                return Err(format!("medicines.toml: {} has unknown class {}", m.name, m.class));
+                return Err(format!(
+                    "medicines.toml: {} has unknown class {}",
+                    m.name, m.class
+                ));
             }
             for name in std::iter::once(&m.name).chain(&m.brands) {
                 if let Some(j) = medicine_index.insert(lookup_key(name), i) {
@@ -419,11 +425,14 @@ impl Knowledge {
     /// the knowledge tests; a missing one shows up as a visible marker, not a panic.
     pub fn text(&self, key: &str) -> Text {
         // TOML reads dots in a key as nesting, so the files write `iron.iv` as `iron-iv`.
-        self.texts.get(&key.replace('.', "-")).cloned().unwrap_or_else(|| Text {
-            title: format!("[missing text: {key}]"),
-            detail: String::new(),
-            sources: Vec::new(),
-        })
+        self.texts
+            .get(&key.replace('.', "-"))
+            .cloned()
+            .unwrap_or_else(|| Text {
+                title: format!("[missing text: {key}]"),
+                detail: String::new(),
+                sources: Vec::new(),
+            })
     }
 }
 

@@ -26,7 +26,9 @@ pub fn read_record(path: &Path) -> Result<Record, RecordError> {
         path: path.display().to_string(),
         message,
     };
-    let size = std::fs::metadata(path).map_err(|e| io(e.to_string()))?.len();
+    let size = std::fs::metadata(path)
+        .map_err(|e| io(e.to_string()))?
+        .len();
     if size > MAX_RECORD_BYTES as u64 {
         return Err(io(format!(
             "the file is {size} bytes; records larger than {MAX_RECORD_BYTES} bytes are refused"
@@ -72,15 +74,16 @@ pub fn record_file_from_json(text: &str) -> Result<RecordFile, RecordError> {
 pub fn record_file_from_toml(text: &str) -> Result<RecordFile, RecordError> {
     // Syntax first, so that a broken file reports its line rather than a field.
     let value: toml::Value = text.parse().map_err(|e: toml::de::Error| {
-        let (line, column) = e
-            .span()
-            .map(|s| line_col(text, s.start))
-            .unwrap_or((0, 0));
+        let (line, column) = e.span().map(|s| line_col(text, s.start)).unwrap_or((0, 0));
         RecordError::Syntax {
             format: RecordSyntax::Toml,
             line,
             column,
-            message: e.message().to_string(),
+            // The toml crate gives some errors (a lone carriage return) no words.
+            message: match e.message().trim() {
+                "" => "unexpected character".to_string(),
+                m => m.to_string(),
+            },
         }
     })?;
     serde_path_to_error::deserialize(value).map_err(|e| {

@@ -263,14 +263,18 @@ mod tests {
 
     #[test]
     fn ferritin_spellings_are_one_unit() {
-        for u in ["ng/mL", "µg/L", "ug/L", "mcg/L", "μg/L", "NG/ML", " ug / l "] {
+        for u in [
+            "ng/mL", "µg/L", "ug/L", "mcg/L", "μg/L", "NG/ML", " ug / l ",
+        ] {
             assert_eq!(LabTest::Ferritin.to_canonical(45.0, u), Ok(45.0), "{u}");
         }
     }
 
     #[test]
     fn unknown_unit_names_what_is_accepted() {
-        let err = LabTest::Ferritin.to_canonical(1.0, "mg/furlong").unwrap_err();
+        let err = LabTest::Ferritin
+            .to_canonical(1.0, "mg/furlong")
+            .unwrap_err();
         assert_eq!(
             err.to_string(),
             "\"mg/furlong\" is not a unit for ferritin; use µg/L, ug/L or ng/mL"
@@ -291,17 +295,47 @@ mod tests {
     #[test]
     fn known_conversions() {
         let close = |a: f64, b: f64| (a - b).abs() < 0.01;
-        assert!(close(LabTest::VitaminD.to_canonical(50.0, "nmol/L").unwrap(), 20.03));
-        assert!(close(LabTest::VitaminB12.to_canonical(148.0, "pmol/L").unwrap(), 200.54));
-        assert!(close(LabTest::Folate.to_canonical(6.8, "nmol/L").unwrap(), 3.0));
-        assert!(close(LabTest::Iron.to_canonical(100.0, "ug/dL").unwrap(), 17.91));
-        assert!(close(LabTest::Tibc.to_canonical(300.0, "µg/dL").unwrap(), 53.73));
-        assert!(close(LabTest::Transferrin.to_canonical(250.0, "mg/dL").unwrap(), 2.5));
-        assert!(close(LabTest::Hemoglobin.to_canonical(120.0, "g/L").unwrap(), 12.0));
-        assert!(close(LabTest::Hemoglobin.to_canonical(7.45, "mmol/L").unwrap(), 12.0));
+        assert!(close(
+            LabTest::VitaminD.to_canonical(50.0, "nmol/L").unwrap(),
+            20.03
+        ));
+        assert!(close(
+            LabTest::VitaminB12.to_canonical(148.0, "pmol/L").unwrap(),
+            200.54
+        ));
+        assert!(close(
+            LabTest::Folate.to_canonical(6.8, "nmol/L").unwrap(),
+            3.0
+        ));
+        assert!(close(
+            LabTest::Iron.to_canonical(100.0, "ug/dL").unwrap(),
+            17.91
+        ));
+        assert!(close(
+            LabTest::Tibc.to_canonical(300.0, "µg/dL").unwrap(),
+            53.73
+        ));
+        assert!(close(
+            LabTest::Transferrin.to_canonical(250.0, "mg/dL").unwrap(),
+            2.5
+        ));
+        assert!(close(
+            LabTest::Hemoglobin.to_canonical(120.0, "g/L").unwrap(),
+            12.0
+        ));
+        assert!(close(
+            LabTest::Hemoglobin.to_canonical(7.45, "mmol/L").unwrap(),
+            12.0
+        ));
         assert!(close(LabTest::Crp.to_canonical(0.6, "mg/dL").unwrap(), 6.0));
-        assert!(close(LabTest::Phosphate.to_canonical(1.0, "mmol/L").unwrap(), 3.097));
-        assert!(close(LabTest::Creatinine.to_canonical(1.0, "mg/dL").unwrap(), 88.42));
+        assert!(close(
+            LabTest::Phosphate.to_canonical(1.0, "mmol/L").unwrap(),
+            3.097
+        ));
+        assert!(close(
+            LabTest::Creatinine.to_canonical(1.0, "mg/dL").unwrap(),
+            88.42
+        ));
     }
 
     #[test]

@@ -195,8 +195,12 @@ fn opt_date(path: &str, text: &Option<String>) -> Result<Option<NaiveDate>, Reco
 }
 
 pub(crate) fn parse_time(path: &str, text: &str) -> Result<NaiveTime, RecordError> {
-    NaiveTime::parse_from_str(text.trim(), "%H:%M")
-        .map_err(|_| bad(path, format!("{text:?} is not a time; use HH:MM, e.g. 21:30")))
+    NaiveTime::parse_from_str(text.trim(), "%H:%M").map_err(|_| {
+        bad(
+            path,
+            format!("{text:?} is not a time; use HH:MM, e.g. 21:30"),
+        )
+    })
 }
 
 fn int_in(path: &str, value: i64, lo: i64, hi: i64, what: &str) -> Result<u8, RecordError> {
@@ -277,7 +281,10 @@ impl RecordFile {
         if self.format != RECORD_FORMAT {
             return Err(bad(
                 "format",
-                format!("{:?} is not supported; use \"{RECORD_FORMAT}\"", self.format),
+                format!(
+                    "{:?} is not supported; use \"{RECORD_FORMAT}\"",
+                    self.format
+                ),
             ));
         }
         let mut record = Record::default();
@@ -315,9 +322,7 @@ impl RecordFile {
             }
             record.conditions.push(Condition {
                 name: name.clone(),
-                known: knowledge
-                    .condition(name)
-                    .map(|c| (c.id.clone(), c.role)),
+                known: knowledge.condition(name).map(|c| (c.id.clone(), c.role)),
             });
         }
 
@@ -360,11 +365,27 @@ impl RecordFile {
             record.habits = Habits {
                 alcohol_units_per_week: h
                     .alcohol_units_per_week
-                    .map(|v| number_in("habits.alcohol_units_per_week", v, 0.0, 500.0, "units a week"))
+                    .map(|v| {
+                        number_in(
+                            "habits.alcohol_units_per_week",
+                            v,
+                            0.0,
+                            500.0,
+                            "units a week",
+                        )
+                    })
                     .transpose()?,
                 caffeine_drinks_per_day: h
                     .caffeine_drinks_per_day
-                    .map(|v| number_in("habits.caffeine_drinks_per_day", v, 0.0, 50.0, "drinks a day"))
+                    .map(|v| {
+                        number_in(
+                            "habits.caffeine_drinks_per_day",
+                            v,
+                            0.0,
+                            50.0,
+                            "drinks a day",
+                        )
+                    })
                     .transpose()?,
                 smoker: h.smoker,
             };
@@ -386,7 +407,15 @@ impl RecordFile {
                 body_parts: body_parts(&format!("{path}.body_parts"), &d.body_parts)?,
                 sleep_hours: d
                     .sleep_hours
-                    .map(|v| number_in(&format!("{path}.sleep_hours"), v, 0.0, 24.0, "hours of sleep"))
+                    .map(|v| {
+                        number_in(
+                            &format!("{path}.sleep_hours"),
+                            v,
+                            0.0,
+                            24.0,
+                            "hours of sleep",
+                        )
+                    })
                     .transpose()?,
             });
         }
@@ -401,12 +430,21 @@ impl RecordFile {
                 if items.len() != 10 {
                     return Err(bad(
                         "symptoms.irls_items",
-                        format!("{} scores given; the IRLS has exactly 10 items", items.len()),
+                        format!(
+                            "{} scores given; the IRLS has exactly 10 items",
+                            items.len()
+                        ),
                     ));
                 }
                 let mut total = 0u8;
                 for (i, v) in items.iter().enumerate() {
-                    total += int_in(&format!("symptoms.irls_items[{i}]"), *v, 0, 4, "an IRLS item score")?;
+                    total += int_in(
+                        &format!("symptoms.irls_items[{i}]"),
+                        *v,
+                        0,
+                        4,
+                        "an IRLS item score",
+                    )?;
                 }
                 Some(total)
             }
@@ -447,7 +485,13 @@ impl RecordFile {
                 earlier_onset_hours: aug
                     .earlier_onset_hours
                     .map(|v| {
-                        number_in("symptoms.augmentation.earlier_onset_hours", v, 0.0, 24.0, "hours")
+                        number_in(
+                            "symptoms.augmentation.earlier_onset_hours",
+                            v,
+                            0.0,
+                            24.0,
+                            "hours",
+                        )
                     })
                     .transpose()?,
                 shorter_latency_at_rest: aug.shorter_latency_at_rest,
@@ -479,12 +523,22 @@ impl RecordFile {
                 unused("started", t.started.is_some(), "give the infusion's date")?;
                 unused("stopped", t.stopped.is_some(), "give the infusion's date")?;
                 unused("elemental_mg", t.elemental_mg.is_some(), "give dose_mg")?;
-                unused("schedule", t.schedule.is_some(), "an infusion has no schedule")?;
-                unused("outcome", t.outcome.is_some(), "use response: improved or none")?;
-                let date = t
-                    .date
-                    .as_deref()
-                    .ok_or_else(|| bad(format!("{path}.date"), "is missing; an infusion needs its date (YYYY-MM-DD)"))?;
+                unused(
+                    "schedule",
+                    t.schedule.is_some(),
+                    "an infusion has no schedule",
+                )?;
+                unused(
+                    "outcome",
+                    t.outcome.is_some(),
+                    "use response: improved or none",
+                )?;
+                let date = t.date.as_deref().ok_or_else(|| {
+                    bad(
+                        format!("{path}.date"),
+                        "is missing; an infusion needs its date (YYYY-MM-DD)",
+                    )
+                })?;
                 record.infusions.push(IvInfusion {
                     product: t.product.clone(),
                     dose_mg: t
@@ -510,10 +564,12 @@ impl RecordFile {
                 unused("date", t.date.is_some(), "use started (and stopped)")?;
                 unused("dose_mg", t.dose_mg.is_some(), "give elemental_mg")?;
                 unused("response", t.response.is_some(), "use outcome")?;
-                let started = t
-                    .started
-                    .as_deref()
-                    .ok_or_else(|| bad(format!("{path}.started"), "is missing; an oral course needs the date it started (YYYY-MM-DD)"))?;
+                let started = t.started.as_deref().ok_or_else(|| {
+                    bad(
+                        format!("{path}.started"),
+                        "is missing; an oral course needs the date it started (YYYY-MM-DD)",
+                    )
+                })?;
                 let started = parse_date(&format!("{path}.started"), started)?;
                 let stopped = opt_date(&format!("{path}.stopped"), &t.stopped)?;
                 no_later(&format!("{path}.stopped"), Some(started), stopped)?;
@@ -521,7 +577,15 @@ impl RecordFile {
                     product: t.product.clone(),
                     elemental_mg: t
                         .elemental_mg
-                        .map(|v| number_in(&format!("{path}.elemental_mg"), v, 1.0, 600.0, "elemental iron in mg"))
+                        .map(|v| {
+                            number_in(
+                                &format!("{path}.elemental_mg"),
+                                v,
+                                1.0,
+                                600.0,
+                                "elemental iron in mg",
+                            )
+                        })
                         .transpose()?,
                     started,
                     stopped,
@@ -558,7 +622,11 @@ fn validate_lab(path: &str, lab: &LabFile) -> Result<LabResult, RecordError> {
         let names: Vec<&str> = LabTest::ALL.iter().map(|t| t.name()).collect();
         bad(
             format!("{path}.test"),
-            format!("{:?} is not a test Willis knows; use one of {}", lab.test, names.join(", ")),
+            format!(
+                "{:?} is not a test Willis knows; use one of {}",
+                lab.test,
+                names.join(", ")
+            ),
         )
     })?;
     let value = test

@@ -48,7 +48,10 @@ fn every_design_id_has_a_text() {
     let k = k();
     for id in DESIGN_IDS {
         let key = id.replace('.', "-");
-        let text = k.texts.get(&key).unwrap_or_else(|| panic!("no text for {id}"));
+        let text = k
+            .texts
+            .get(&key)
+            .unwrap_or_else(|| panic!("no text for {id}"));
         assert!(!text.title.trim().is_empty(), "{id} has an empty title");
         assert!(!text.detail.trim().is_empty(), "{id} has an empty detail");
     }
@@ -59,23 +62,46 @@ fn every_cited_source_exists() {
     let k = k();
     let mut cited: Vec<(String, String)> = Vec::new();
     for (key, text) in &k.texts {
-        cited.extend(text.sources.iter().map(|s| (format!("text {key}"), s.clone())));
+        cited.extend(
+            text.sources
+                .iter()
+                .map(|s| (format!("text {key}"), s.clone())),
+        );
     }
     for (id, class) in &k.classes {
-        cited.extend(class.sources.iter().map(|s| (format!("class {id}"), s.clone())));
+        cited.extend(
+            class
+                .sources
+                .iter()
+                .map(|s| (format!("class {id}"), s.clone())),
+        );
     }
     for c in &k.conditions {
-        cited.extend(c.sources.iter().map(|s| (format!("condition {}", c.id), s.clone())));
+        cited.extend(
+            c.sources
+                .iter()
+                .map(|s| (format!("condition {}", c.id), s.clone())),
+        );
     }
     for (field, ids) in &k.common.sources {
-        cited.extend(ids.iter().map(|s| (format!("threshold {field}"), s.clone())));
+        cited.extend(
+            ids.iter()
+                .map(|s| (format!("threshold {field}"), s.clone())),
+        );
     }
     for (name, p) in &k.profiles {
-        cited.extend(p.sources.iter().map(|s| (format!("profile {name}"), s.clone())));
+        cited.extend(
+            p.sources
+                .iter()
+                .map(|s| (format!("profile {name}"), s.clone())),
+        );
     }
     assert!(cited.len() > 50);
     for (whom, id) in cited {
-        assert!(k.sources.contains_key(&id), "{whom} cites unknown source {id}");
+        assert!(
+            k.sources.contains_key(&id),
+            "{whom} cites unknown source {id}"
+        );
     }
 }
 
@@ -107,7 +133,12 @@ fn no_name_maps_to_two_classes_and_every_class_exists() {
     let k = k();
     let mut seen = HashSet::new();
     for m in &k.medicines {
-        assert!(k.classes.contains_key(&m.class), "{} -> {}", m.name, m.class);
+        assert!(
+            k.classes.contains_key(&m.class),
+            "{} -> {}",
+            m.name,
+            m.class
+        );
         for name in std::iter::once(&m.name).chain(&m.brands) {
             assert!(seen.insert(lookup_key(name)), "{name} appears twice");
         }
@@ -191,7 +222,9 @@ fn names_and_brands_resolve_case_insensitively() {
         ("Ferinject", "iv-iron"),
     ];
     for (name, class) in cases {
-        let (_, found) = k.medicine(name).unwrap_or_else(|| panic!("{name} not found"));
+        let (_, found) = k
+            .medicine(name)
+            .unwrap_or_else(|| panic!("{name} not found"));
         assert_eq!(found.id, class, "{name}");
     }
     assert!(k.medicine("unobtainium").is_none());
@@ -200,15 +233,23 @@ fn names_and_brands_resolve_case_insensitively() {
 #[test]
 fn bupropion_is_not_aggravating() {
     let k = k();
-    let (_, class) = k.medicine("bupropion").expect("bupropion is in the catalogue");
+    let (_, class) = k
+        .medicine("bupropion")
+        .expect("bupropion is in the catalogue");
     assert_ne!(class.effect, Effect::Aggravates);
 }
 
 #[test]
 fn conditions_resolve_by_id_and_alias() {
     let k = k();
-    assert_eq!(k.condition("Haemochromatosis").map(|c| c.id.as_str()), Some("hemochromatosis"));
-    assert_eq!(k.condition("ESRD").map(|c| c.id.as_str()), Some("end-stage-kidney-disease"));
+    assert_eq!(
+        k.condition("Haemochromatosis").map(|c| c.id.as_str()),
+        Some("hemochromatosis")
+    );
+    assert_eq!(
+        k.condition("ESRD").map(|c| c.id.as_str()),
+        Some("end-stage-kidney-disease")
+    );
     for id in [
         "hemochromatosis",
         "iron-deficiency-anemia",

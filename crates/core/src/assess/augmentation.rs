@@ -20,9 +20,15 @@ fn from_questionnaire(ctx: &Context) -> Vec<String> {
     };
     let others: Vec<&str> = [
         (a.shorter_latency_at_rest, "symptoms come on sooner at rest"),
-        (a.spread_to_other_body_parts, "symptoms spread to other body parts"),
+        (
+            a.spread_to_other_body_parts,
+            "symptoms spread to other body parts",
+        ),
         (a.more_intense, "symptoms are more intense"),
-        (a.shorter_relief_from_medicine, "each dose relieves for a shorter time"),
+        (
+            a.shorter_relief_from_medicine,
+            "each dose relieves for a shorter time",
+        ),
     ]
     .into_iter()
     .filter(|(v, _)| *v == Some(true))
@@ -35,7 +41,10 @@ fn from_questionnaire(ctx: &Context) -> Vec<String> {
             show(c.augmentation_onset_strong_hours)
         )]
     } else if hours >= c.augmentation_onset_moderate_hours && !others.is_empty() {
-        let mut signs = vec![format!("symptoms start {} hours earlier than before", show(hours))];
+        let mut signs = vec![format!(
+            "symptoms start {} hours earlier than before",
+            show(hours)
+        )];
         signs.extend(others.into_iter().map(String::from));
         signs
     } else {
@@ -64,11 +73,7 @@ fn median(mut values: Vec<f64>) -> f64 {
     }
 }
 
-fn window<'r>(
-    diary: &'r [DiaryEntry],
-    from: NaiveDate,
-    to: NaiveDate,
-) -> Vec<&'r DiaryEntry> {
+fn window(diary: &[DiaryEntry], from: NaiveDate, to: NaiveDate) -> Vec<&DiaryEntry> {
     diary
         .iter()
         .filter(|d| d.date >= from && d.date <= to && d.onset_time.is_some())
@@ -104,7 +109,14 @@ fn from_diary(ctx: &Context, drug: &Medication) -> Vec<String> {
     if first.len() < c.diary_window_min_entries || last.len() < c.diary_window_min_entries {
         return Vec::new();
     }
-    let onset = |w: &[&DiaryEntry]| median(w.iter().filter_map(|d| d.onset_time).map(evening_hours).collect());
+    let onset = |w: &[&DiaryEntry]| {
+        median(
+            w.iter()
+                .filter_map(|d| d.onset_time)
+                .map(evening_hours)
+                .collect(),
+        )
+    };
     let shift = onset(&first) - onset(&last);
     let parts = |w: &[&DiaryEntry], p: BodyPart| w.iter().any(|d| d.body_parts.contains(&p));
     let new_parts: Vec<&str> = [BodyPart::Arms, BodyPart::Trunk]
@@ -122,7 +134,10 @@ fn from_diary(ctx: &Context, drug: &Medication) -> Vec<String> {
     if shift >= c.augmentation_onset_strong_hours {
         vec![trend]
     } else if shift >= c.augmentation_onset_moderate_hours && !new_parts.is_empty() {
-        vec![trend, format!("diary: {} newly affected", new_parts.join(" and "))]
+        vec![
+            trend,
+            format!("diary: {} newly affected", new_parts.join(" and ")),
+        ]
     } else {
         Vec::new()
     }
@@ -149,13 +164,20 @@ pub fn check(ctx: &Context, plan: &mut Plan) -> bool {
     if signs.is_empty() {
         return false;
     }
-    let names = drugs.iter().map(|m| m.name.as_str()).collect::<Vec<_>>().join(", ");
+    let names = drugs
+        .iter()
+        .map(|m| m.name.as_str())
+        .collect::<Vec<_>>()
+        .join(", ");
     plan.warn(
         "warn.augmentation-suspected",
         "warn.augmentation-suspected",
         Level::Danger,
         Some(names.clone()),
-        &[("name", names.clone()), ("reasons", capitalise(&signs.join("; ")))],
+        &[
+            ("name", names.clone()),
+            ("reasons", capitalise(&signs.join("; "))),
+        ],
         signs.clone(),
     );
     let step = plan.step(

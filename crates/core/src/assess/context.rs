@@ -4,9 +4,7 @@
 use chrono::{Datelike, NaiveDate};
 
 use crate::assessment::*;
-use crate::knowledge::{
-    Common, ConditionRole, Effect, Knowledge, Profile, ProfileThresholds,
-};
+use crate::knowledge::{Common, ConditionRole, Effect, Knowledge, Profile, ProfileThresholds};
 use crate::record::*;
 use crate::units::LabTest;
 
@@ -54,17 +52,22 @@ impl<'a> Panel<'a> {
         self.ferritin.is_some() && !self.stale && !self.before_last_infusion
     }
 
-    /// Ferritin of a current panel.
+    /// Ferritin of a current panel, to one decimal as the assessment shows it,
+    /// so that a rule never acts on a value that reads differently (999.96
+    /// shown as 1000).
     pub fn current_ferritin(&self) -> Option<f64> {
-        self.ferritin.filter(|_| self.is_current()).map(|l| l.value)
+        self.ferritin
+            .filter(|_| self.is_current())
+            .map(|l| round1(l.value))
     }
 
-    /// TSAT of a current panel.
+    /// TSAT of a current panel, to one decimal as the assessment shows it (a
+    /// derived 44.97 % is 45 %: no iron).
     pub fn current_tsat(&self) -> Option<f64> {
         self.tsat
             .as_ref()
             .filter(|_| self.is_current())
-            .map(|t| t.percent)
+            .map(|t| round1(t.percent))
     }
 
     pub fn status(&self) -> IronStatus {
@@ -111,8 +114,11 @@ impl<'a> Context<'a> {
         let common = &knowledge.common;
         let age = record.patient.birth_date.and_then(|b| age_on(b, as_of));
         let pathway = pathway(record, age, common);
-        let infusions: Vec<&IvInfusion> =
-            record.infusions.iter().filter(|i| i.date <= as_of).collect();
+        let infusions: Vec<&IvInfusion> = record
+            .infusions
+            .iter()
+            .filter(|i| i.date <= as_of)
+            .collect();
         let panel = panel(record, as_of, common, &infusions);
         Context {
             record,
@@ -177,8 +183,7 @@ impl<'a> Context<'a> {
         self.record
             .labs
             .iter()
-            .filter(|l| l.test == test && l.date <= self.as_of)
-            .next_back()
+            .rfind(|l| l.test == test && l.date <= self.as_of)
     }
 
     /// Names the catalogues do not recognise.
@@ -329,9 +334,12 @@ fn panel<'a>(
         (l.date - f.date).num_days().abs() <= common.tsat_pairing_days && !in_blind_window(l.date)
     };
     let closest = |test: LabTest| {
-        known(test)
-            .filter(near)
-            .min_by_key(|l| ((l.date - f.date).num_days().abs(), std::cmp::Reverse(l.date)))
+        known(test).filter(near).min_by_key(|l| {
+            (
+                (l.date - f.date).num_days().abs(),
+                std::cmp::Reverse(l.date),
+            )
+        })
     };
     let tsat = closest(LabTest::Tsat)
         .map(|l| Tsat {

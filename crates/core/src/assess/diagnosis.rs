@@ -20,8 +20,16 @@ pub fn confirm(ctx: &Context, plan: &mut Plan) {
             words(&d.unknown)
         ),
     };
-    let mut because: Vec<String> = d.unmet.iter().map(|c| format!("{} is no", label(c))).collect();
-    because.extend(d.unknown.iter().map(|c| format!("{} is not answered", label(c))));
+    let mut because: Vec<String> = d
+        .unmet
+        .iter()
+        .map(|c| format!("{} is no", label(c)))
+        .collect();
+    because.extend(
+        d.unknown
+            .iter()
+            .map(|c| format!("{} is not answered", label(c))),
+    );
     for c in &ctx.record.conditions {
         if c.role() == Some(ConditionRole::Mimic) {
             because.push(format!("{} is recorded and can imitate RLS", c.name));
@@ -67,7 +75,10 @@ pub fn referrals(ctx: &Context, plan: &mut Plan) {
         Pathway::Adult => {}
     }
     if plan.has("drug.opioid-low-dose") {
-        reasons.push(("a low-dose opioid is suggested", "A low-dose opioid for refractory RLS needs a specialist's oversight."));
+        reasons.push((
+            "a low-dose opioid is suggested",
+            "A low-dose opioid for refractory RLS needs a specialist's oversight.",
+        ));
         sources.push("silber-2018".into());
     }
     if plan.has("augmentation.manage") {

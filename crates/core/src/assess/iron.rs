@@ -12,6 +12,10 @@ use crate::assessment::*;
 use crate::knowledge::{ConditionRole, Profile, ProfileThresholds};
 use crate::record::IvResponse;
 
+/// What the plan needs to judge whether IV iron is warranted.
+const SIGNIFICANCE_MISSING: &str =
+    "how often symptoms occur (days per week) or an IRLS total, to judge whether IV iron is warranted";
+
 /// All iron decisions for one profile's thresholds.
 pub fn decide(ctx: &Context, p: &ProfileThresholds, plan: &mut Plan) {
     if overload(ctx, plan) {
@@ -37,7 +41,11 @@ fn overload(ctx: &Context, plan: &mut Plan) -> bool {
     if ctx.has_condition(ConditionRole::IronOverload) {
         reasons.push("haemochromatosis (iron overload) is recorded".to_string());
     }
-    if let Some(t) = ctx.panel.current_tsat().filter(|t| *t >= c.tsat_never_iron_from) {
+    if let Some(t) = ctx
+        .panel
+        .current_tsat()
+        .filter(|t| *t >= c.tsat_never_iron_from)
+    {
         reasons.push(format!(
             "TSAT {}% is at or above {}%",
             show(t),
@@ -71,7 +79,10 @@ fn overload(ctx: &Context, plan: &mut Plan) -> bool {
         "iron.not-indicated",
         "iron.not-indicated",
         Category::Treatment,
-        &[("reason", format!("{joined}: iron of any kind would be unsafe."))],
+        &[(
+            "reason",
+            format!("{joined}: iron of any kind would be unsafe."),
+        )],
         reasons,
     )
     .sources
@@ -162,7 +173,10 @@ fn adult(ctx: &Context, p: &ProfileThresholds, plan: &mut Plan) {
                     "iron.iv-response-unknown",
                     Category::Treatment,
                     &[("date", last.date.to_string())],
-                    vec![format!("no response is recorded for the infusion on {}", last.date)],
+                    vec![format!(
+                        "no response is recorded for the infusion on {}",
+                        last.date
+                    )],
                 );
             }
             Some(IvResponse::Improved) => {
@@ -178,7 +192,8 @@ fn adult(ctx: &Context, p: &ProfileThresholds, plan: &mut Plan) {
                     .map(|l| l.value)
                     .fold(f64::NAN, f64::max);
                 let fell = peak_after.is_finite() && f < peak_after;
-                if days >= c.iv_repeat_min_days && fell && ctx.significant() && iv_blocked.is_none() {
+                if days >= c.iv_repeat_min_days && fell && ctx.significant() && iv_blocked.is_none()
+                {
                     let fcm = ctx.infusions.iter().any(|i| i.is_ferric_carboxymaltose());
                     let step = plan.step(
                         "iron.iv-repeat",
@@ -194,7 +209,11 @@ fn adult(ctx: &Context, p: &ProfileThresholds, plan: &mut Plan) {
                                 show(f),
                                 p.iv_ceiling_words()
                             ),
-                            format!("TSAT {}% is below {}%", show(t), show(c.tsat_never_iron_from)),
+                            format!(
+                                "TSAT {}% is below {}%",
+                                show(t),
+                                show(c.tsat_never_iron_from)
+                            ),
                             "RLS is clinically significant again".to_string(),
                         ],
                     );
@@ -233,8 +252,16 @@ fn adult(ctx: &Context, p: &ProfileThresholds, plan: &mut Plan) {
         match (ctx.significant(), &iv_blocked) {
             (true, None) => {
                 let mut because = vec![
-                    format!("ferritin {} µg/L is inside the IV allowance ({})", show(f), p.iv_ceiling_words()),
-                    format!("TSAT {}% is below {}%", show(t), show(c.tsat_never_iron_from)),
+                    format!(
+                        "ferritin {} µg/L is inside the IV allowance ({})",
+                        show(f),
+                        p.iv_ceiling_words()
+                    ),
+                    format!(
+                        "TSAT {}% is below {}%",
+                        show(t),
+                        show(c.tsat_never_iron_from)
+                    ),
                     significance_words(ctx),
                 ];
                 if oral_failed {
@@ -254,10 +281,12 @@ fn adult(ctx: &Context, p: &ProfileThresholds, plan: &mut Plan) {
                     step.sources.push("rlsf-2021".into());
                 }
             }
-            (true, Some(reason)) => plan.note_missing(format!("IV iron is not suggested: {reason}")),
-            (false, _) if ctx.severity.clinically_significant.is_none() => plan.note_missing(
-                "how often symptoms occur (days per week) or an IRLS total, to judge whether IV iron is warranted",
-            ),
+            (true, Some(reason)) => {
+                plan.note_missing(format!("IV iron is not suggested: {reason}"))
+            }
+            (false, _) if ctx.severity.clinically_significant.is_none() => {
+                plan.note_missing(SIGNIFICANCE_MISSING)
+            }
             (false, _) => {}
         }
     }
@@ -286,14 +315,21 @@ fn adult(ctx: &Context, p: &ProfileThresholds, plan: &mut Plan) {
                     format!("taking oral iron since {}", course.started),
                     format!("{reading}: ferritin below {}", show(c.oral_continue_below)),
                     if alternate {
-                        format!("ferritin is above {}: absorption slows", show(c.oral_alternate_day_above))
+                        format!(
+                            "ferritin is above {}: absorption slows",
+                            show(c.oral_alternate_day_above)
+                        )
                     } else {
-                        format!("ferritin is at or below {}", show(c.oral_alternate_day_above))
+                        format!(
+                            "ferritin is at or below {}",
+                            show(c.oral_alternate_day_above)
+                        )
                     },
                 ],
             );
             step.schedule = Some(schedule.to_string());
-        } else {
+        } else if !plan.has("iron.iv") && !plan.has("iron.iv-repeat") {
+            // iron.not-indicated cannot stand beside an infusion the plan asks for.
             not_indicated(
                 plan,
                 p,
@@ -310,17 +346,26 @@ fn adult(ctx: &Context, p: &ProfileThresholds, plan: &mut Plan) {
             );
         }
     } else if oral_failed {
-        plan.note_missing("oral iron failed or was not tolerated before: no new oral course is suggested");
+        plan.note_missing(
+            "oral iron failed or was not tolerated before: no new oral course is suggested",
+        );
     } else if p.oral_indicated(f, Some(t)) {
         let mut because = vec![format!(
             "ferritin {} µg/L is at or below {}",
             show(f),
             show(p.oral_ferritin_at_most)
         )];
-        if let Some(l) = p.oral_also_when_tsat_below.filter(|l| t < *l && f > p.oral_ferritin_at_most) {
+        if let Some(l) = p
+            .oral_also_when_tsat_below
+            .filter(|l| t < *l && f > p.oral_ferritin_at_most)
+        {
             because = vec![format!("TSAT {}% is below {}%", show(t), show(l))];
         }
-        because.push(format!("TSAT {}% is below {}%", show(t), show(c.tsat_never_iron_from)));
+        because.push(format!(
+            "TSAT {}% is below {}%",
+            show(t),
+            show(c.tsat_never_iron_from)
+        ));
         let step = plan.step("iron.oral", "iron.oral", Category::Treatment, &[], because);
         step.schedule = Some("daily".to_string());
         step.sources.extend(p.sources.iter().cloned());
@@ -328,7 +373,8 @@ fn adult(ctx: &Context, p: &ProfileThresholds, plan: &mut Plan) {
 }
 
 /// Pregnancy (picchietti-2015): oral iron below 75 µg/L; IV only from week 14,
-/// only below 30 µg/L and after oral iron failed or was not tolerated. Before
+/// only below 30 µg/L, after oral iron failed or was not tolerated, and (as for
+/// all IV iron) with clinically significant RLS. Before
 /// week 14, warn.iv-iron-first-trimester where IV iron would otherwise be
 /// considered.
 fn pregnancy(ctx: &Context, p: &ProfileThresholds, plan: &mut Plan) {
@@ -372,7 +418,11 @@ fn pregnancy(ctx: &Context, p: &ProfileThresholds, plan: &mut Plan) {
             vec![format!("pregnant, ferritin {} µg/L is at or above {}", show(f), show(c.pregnancy_oral_below))],
         );
     }
-    let pregnancy_iv = f < c.pregnancy_iv_below && oral_failed;
+    // RULES.md: IV iron needs clinically significant RLS, in every pathway.
+    let pregnancy_iv = f < c.pregnancy_iv_below && oral_failed && ctx.significant();
+    if f < c.pregnancy_iv_below && oral_failed && ctx.severity.clinically_significant.is_none() {
+        plan.note_missing(SIGNIFICANCE_MISSING);
+    }
     let adult_iv = p.iv_allowed(f, Some(t)) == Some(true) && ctx.significant();
     if first_trimester {
         if pregnancy_iv || adult_iv {
@@ -395,8 +445,15 @@ fn pregnancy(ctx: &Context, p: &ProfileThresholds, plan: &mut Plan) {
             Category::Treatment,
             &[],
             vec![
-                format!("{weeks} weeks pregnant (from week {})", c.iv_iron_from_pregnancy_week),
-                format!("ferritin {} µg/L is below {}", show(f), show(c.pregnancy_iv_below)),
+                format!(
+                    "{weeks} weeks pregnant (from week {})",
+                    c.iv_iron_from_pregnancy_week
+                ),
+                format!(
+                    "ferritin {} µg/L is below {}",
+                    show(f),
+                    show(c.pregnancy_iv_below)
+                ),
                 "oral iron failed or was not tolerated".to_string(),
             ],
         );
@@ -474,14 +531,18 @@ fn pediatric(ctx: &Context, p: &ProfileThresholds, plan: &mut Plan) {
 }
 
 /// Dialysis (aasm-2024): IV iron sucrose with the renal team when ferritin is
-/// below 200 µg/L and TSAT below 20 %.
+/// below 200 µg/L and TSAT below 20 %, and RLS is clinically significant.
 fn dialysis(ctx: &Context, plan: &mut Plan) {
     let c = ctx.common;
     let (Some(f), Some(t)) = (ctx.panel.current_ferritin(), ctx.panel.current_tsat()) else {
         return;
     };
     if f < c.dialysis_ferritin_below && t < c.dialysis_tsat_below {
-        if iv_blocked_reason(ctx).is_none() {
+        // RULES.md: IV iron needs clinically significant RLS, in every pathway.
+        if ctx.severity.clinically_significant.is_none() {
+            plan.note_missing(SIGNIFICANCE_MISSING);
+        }
+        if iv_blocked_reason(ctx).is_none() && ctx.significant() {
             plan.step(
                 "iron.iv",
                 "iron.iv.dialysis",
@@ -489,17 +550,33 @@ fn dialysis(ctx: &Context, plan: &mut Plan) {
                 &[],
                 vec![
                     "on dialysis".to_string(),
-                    format!("ferritin {} µg/L is below {}", show(f), show(c.dialysis_ferritin_below)),
-                    format!("TSAT {}% is below {}%", show(t), show(c.dialysis_tsat_below)),
+                    format!(
+                        "ferritin {} µg/L is below {}",
+                        show(f),
+                        show(c.dialysis_ferritin_below)
+                    ),
+                    format!(
+                        "TSAT {}% is below {}%",
+                        show(t),
+                        show(c.dialysis_tsat_below)
+                    ),
                 ],
             );
         }
     } else {
         let ferritin_ok = f >= c.dialysis_ferritin_below;
         let reason = if ferritin_ok {
-            format!("ferritin {} µg/L is at or above {}", show(f), show(c.dialysis_ferritin_below))
+            format!(
+                "ferritin {} µg/L is at or above {}",
+                show(f),
+                show(c.dialysis_ferritin_below)
+            )
         } else {
-            format!("TSAT {}% is at or above {}%", show(t), show(c.dialysis_tsat_below))
+            format!(
+                "TSAT {}% is at or above {}%",
+                show(t),
+                show(c.dialysis_tsat_below)
+            )
         };
         plan.step(
             "iron.not-indicated",
@@ -597,19 +674,40 @@ pub fn add_differences(ctx: &Context, plan: &mut Plan) {
 /// response is not recorded. Sources: irlssg-2018, earley-2018, rlsf-2021.
 pub fn schedule(ctx: &Context, plan: &mut Plan) {
     let c = ctx.common;
-    let panel_date = ctx.panel.ferritin.filter(|_| ctx.panel.is_current()).map(|f| f.date);
+    let panel_date = ctx
+        .panel
+        .ferritin
+        .filter(|_| ctx.panel.is_current())
+        .map(|f| f.date);
     if let Some(last) = ctx.last_infusion() {
         let retest = last.date + Duration::days(c.iv_retest_days);
-        let retested = panel_date.is_some_and(|d| d >= last.date + Duration::days(c.post_infusion_blind_days));
+        let retested =
+            panel_date.is_some_and(|d| d >= last.date + Duration::days(c.post_infusion_blind_days));
         if !retested {
-            plan.date(retest.max(ctx.as_of), "retest.iron", "retest.iron.after-iv", &[("date", last.date.to_string())]);
+            plan.date(
+                retest.max(ctx.as_of),
+                "retest.iron",
+                "retest.iron.after-iv",
+                &[("date", last.date.to_string())],
+            );
         }
         let review = last.date + Duration::days(c.iv_full_effect_days);
         if last.response.is_none() && review >= ctx.as_of {
-            plan.date(review, "review.iv-response", "review.iv-response", &[("date", last.date.to_string())]);
+            plan.date(
+                review,
+                "review.iv-response",
+                "review.iv-response",
+                &[("date", last.date.to_string())],
+            );
         }
     }
-    if let Some(course) = ctx.record.oral_courses.iter().rev().find(|o| o.current_on(ctx.as_of)) {
+    if let Some(course) = ctx
+        .record
+        .oral_courses
+        .iter()
+        .rev()
+        .find(|o| o.current_on(ctx.as_of))
+    {
         let retest = course.started + Duration::days(c.oral_trial_days);
         if panel_date.is_none_or(|d| d < retest) {
             plan.date(

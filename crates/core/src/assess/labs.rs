@@ -47,7 +47,9 @@ pub fn iron_panel_tests(ctx: &Context, plan: &mut Plan) {
         Some(f) if panel.before_last_infusion => because.push(format!(
             "the last ferritin ({}) predates the infusion on {}",
             f.date,
-            ctx.last_infusion().map(|i| i.date.to_string()).unwrap_or_default()
+            ctx.last_infusion()
+                .map(|i| i.date.to_string())
+                .unwrap_or_default()
         )),
         Some(f) if panel.tsat.is_none() => because.push(format!(
             "ferritin {} µg/L ({}) has no TSAT within {} days; iron cannot be started without one",
@@ -92,7 +94,12 @@ pub fn lab_quality(ctx: &Context, plan: &mut Plan) {
             how.push("not in the morning");
         }
         if !how.is_empty() {
-            which.push(format!("{} on {} was taken {}", lab.test.label(), lab.date, how.join(" and ")));
+            which.push(format!(
+                "{} on {} was taken {}",
+                lab.test.label(),
+                lab.date,
+                how.join(" and ")
+            ));
         }
     }
     if !which.is_empty() {
@@ -135,19 +142,23 @@ pub fn lab_quality(ctx: &Context, plan: &mut Plan) {
     }
 }
 
-/// The anaemia threshold for this person, in g/dL (who-2011): 11 in pregnancy,
-/// 11 under 5 years, 11.5 from 5 to 11 years, 13 for males from 15 (12 before),
-/// 12 for women and girls from 12; with sex unknown, the lower adult value
-/// (a result under it is anaemia either way).
+/// The anaemia threshold for this person, in g/dL (who-2011): in pregnancy;
+/// for young children and older children; for boys until the male adult limit
+/// applies; for men; otherwise (women, girls, or sex unknown) the female limit,
+/// the lower adult value, so that a result under it is anaemia either way.
 fn anemia_limit(ctx: &Context) -> f64 {
     let c = ctx.common;
     if ctx.pathway == Pathway::Pregnancy {
         return c.hemoglobin_anemia_below_pregnancy;
     }
     match (ctx.age, ctx.record.patient.sex) {
-        (Some(a), _) if a < 5 => c.hemoglobin_anemia_below_child_under_5,
-        (Some(a), _) if a < 12 => c.hemoglobin_anemia_below_child_5_to_11,
-        (Some(a), Some(Sex::Male)) if a < 15 => c.hemoglobin_anemia_below_female,
+        (Some(a), _) if a < c.anemia_young_child_below_age => {
+            c.hemoglobin_anemia_below_child_under_5
+        }
+        (Some(a), _) if a < c.anemia_child_below_age => c.hemoglobin_anemia_below_child_5_to_11,
+        (Some(a), Some(Sex::Male)) if a < c.anemia_male_limit_from_age => {
+            c.hemoglobin_anemia_below_female
+        }
         (_, Some(Sex::Male)) => c.hemoglobin_anemia_below_male,
         _ => c.hemoglobin_anemia_below_female,
     }
@@ -206,7 +217,8 @@ pub fn iron_deficiency(ctx: &Context, plan: &mut Plan) {
     if deficient.is_empty() {
         return;
     }
-    let adult = ctx.age.is_some_and(|a| a >= c.adult_age_years);
+    // With no birth date the pathway is adult, and so is this rule.
+    let adult = ctx.age.is_none_or(|a| a >= c.adult_age_years);
     let who = match ctx.record.patient.sex {
         Some(Sex::Male) if adult => Some("in a man".to_string()),
         Some(Sex::Female) if ctx.age.is_some_and(|a| a >= c.woman_investigate_from_age) => {

@@ -81,7 +81,10 @@ pub fn dopaminergic_risk(ctx: &Context, plan: &mut Plan, augmentation_suspected:
                 Level::Danger,
                 Some(med.name.clone()),
                 &values,
-                vec![format!("{} is an ergot-derived dopamine agonist taken now", med.name)],
+                vec![format!(
+                    "{} is an ergot-derived dopamine agonist taken now",
+                    med.name
+                )],
             );
         } else if !augmentation_suspected {
             plan.warn(
@@ -104,7 +107,11 @@ fn iron_done(ctx: &Context, plan: &Plan) -> Option<String> {
         return Some("more iron is not indicated".to_string());
     }
     if let Some(last) = ctx.last_infusion() {
-        if ctx.infusions.iter().any(|i| i.response == Some(IvResponse::None)) {
+        if ctx
+            .infusions
+            .iter()
+            .any(|i| i.response == Some(IvResponse::None))
+        {
             return Some("an earlier iron infusion did not help".to_string());
         }
         if ctx.days_since(last.date) >= ctx.common.iv_full_effect_days {
@@ -134,21 +141,30 @@ pub fn alpha2delta(ctx: &Context, plan: &mut Plan) {
         return;
     };
     let ligands: Vec<_> = ctx.medications_with(Effect::Alpha2Delta).collect();
-    let working = ligands.iter().any(|m| {
-        m.current_on(ctx.as_of) && m.outcome == Some(crate::record::Outcome::Effective)
-    });
+    let working = ligands
+        .iter()
+        .any(|m| m.current_on(ctx.as_of) && m.outcome == Some(crate::record::Outcome::Effective));
     if working {
         return;
     }
     let tried: Vec<String> = ligands
         .iter()
         .filter(|m| m.outcome.is_some_and(|o| o.failed()))
-        .map(|m| format!("{} ({})", m.name, m.outcome.map(|o| o.name()).unwrap_or_default()))
+        .map(|m| {
+            format!(
+                "{} ({})",
+                m.name,
+                m.outcome.map(|o| o.name()).unwrap_or_default()
+            )
+        })
         .collect();
     let tried_text = if tried.is_empty() {
         String::new()
     } else {
-        format!(" Already tried: {}. Another ligand of the class may still help.", tried.join(", "))
+        format!(
+            " Already tried: {}. Another ligand of the class may still help.",
+            tried.join(", ")
+        )
     };
     let mut because = vec![done, significance(ctx)];
     if !tried.is_empty() {

@@ -23,7 +23,6 @@ use crate::record::Record;
 use context::Context;
 use plan::Plan;
 
-
 /// Assesses `record` as it stood on `as_of` under `profile`.
 ///
 /// Only data dated on or before `as_of` is used, so an old date answers "what

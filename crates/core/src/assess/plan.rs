@@ -4,8 +4,8 @@ use std::collections::BTreeSet;
 
 use chrono::NaiveDate;
 
-use crate::assessment::*;
 use super::context::capitalise;
+use crate::assessment::*;
 use crate::knowledge::{fill, Knowledge};
 
 pub struct Plan {
@@ -96,7 +96,11 @@ impl Plan {
 
     pub fn date(&mut self, date: NaiveDate, id: &str, key: &str, values: &[(&str, String)]) {
         let text = self.knowledge.text(key);
-        let what = format!("{}: {}", fill(&text.title, values), fill(&text.detail, values));
+        let what = format!(
+            "{}: {}",
+            fill(&text.title, values),
+            fill(&text.detail, values)
+        );
         if !self.schedule.iter().any(|s| s.id == id && s.date == date) {
             self.schedule.push(ScheduleItem {
                 date,
@@ -121,7 +125,8 @@ impl Plan {
     pub fn finish(&mut self) {
         self.steps.sort_by_key(|s| rank(&s.id));
         self.warnings.sort_by_key(|w| std::cmp::Reverse(w.level));
-        self.schedule.sort_by(|a, b| a.date.cmp(&b.date).then(a.id.cmp(&b.id)));
+        self.schedule
+            .sort_by(|a, b| a.date.cmp(&b.date).then(a.id.cmp(&b.id)));
         for step in &mut self.steps {
             dedup(&mut step.sources);
         }
