@@ -290,6 +290,7 @@ pub struct Knowledge {
     condition_index: HashMap<String, usize>,
     pub texts: BTreeMap<String, Text>,
     pub disclaimer: String,
+    missing_text: Text,
 }
 
 /// Folds a name for lookup: case, spaces, hyphens and ® do not matter.
@@ -392,6 +393,11 @@ impl Knowledge {
             condition_index,
             texts,
             disclaimer,
+            missing_text: Text {
+                title: "[missing text]".to_string(),
+                detail: String::new(),
+                sources: Vec::new(),
+            },
         })
     }
 
@@ -422,25 +428,66 @@ impl Knowledge {
     }
 
     /// The text for a recommendation key. Every key the engine uses is checked by
-    /// the knowledge tests; a missing one shows up as a visible marker, not a panic.
-    pub fn text(&self, key: &str) -> Text {
+    /// the knowledge and property tests; a missing one shows up as a visible
+    /// marker, not a panic.
+    pub fn text(&self, key: &str) -> &Text {
         // TOML reads dots in a key as nesting, so the files write `iron.iv` as `iron-iv`.
-        self.texts
-            .get(&key.replace('.', "-"))
-            .cloned()
-            .unwrap_or_else(|| Text {
-                title: format!("[missing text: {key}]"),
-                detail: String::new(),
-                sources: Vec::new(),
-            })
+        let mut dashed = [0u8; 64];
+        let found = if key.len() <= dashed.len() {
+            for (d, b) in dashed.iter_mut().zip(key.bytes()) {
+                *d = if b == b'.' { b'-' } else { b };
+            }
+            // Replacing an ASCII byte with another keeps the text valid UTF-8.
+            std::str::from_utf8(&dashed[..key.len()])
+                .ok()
+                .and_then(|k| self.texts.get(k))
+        } else {
+            None
+        };
+        found.unwrap_or(&self.missing_text)
     }
 }
 
 /// Fills `{name}` placeholders in a template.
 pub fn fill(template: &str, values: &[(&str, String)]) -> String {
-    let mut out = template.to_string();
-    for (name, value) in values {
-        out = out.replace(&format!("{{{name}}}"), value);
+    let mut out = String::with_capacity(template.len() + 32);
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        let value = after.find('}').and_then(|close| {
+            let name = &after[..close];
+            values
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, v)| (v, close))
+        });
+        match value {
+            Some((v, close)) => {
+                out.push_str(v);
+                rest = &after[close + 1..];
+            }
+            None => {
+                out.push('{');
+                rest = after;
+            }
+        }
     }
+    out.push_str(rest);
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fill;
+
+    #[test]
+    fn fill_replaces_known_placeholders_only() {
+        let values = [("name", "sertraline".to_string()), ("n", "2".to_string())];
+        assert_eq!(
+            fill("{name} x{n} {other} {", &values),
+            "sertraline x2 {other} {"
+        );
+        assert_eq!(fill("no placeholders", &values), "no placeholders");
+    }
 }

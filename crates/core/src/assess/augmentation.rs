@@ -176,7 +176,7 @@ pub fn check(ctx: &Context, plan: &mut Plan) -> bool {
         Some(names.clone()),
         &[
             ("name", names.clone()),
-            ("reasons", capitalise(&signs.join("; "))),
+            ("reasons", capitalise(signs.join("; "))),
         ],
         signs.clone(),
     );

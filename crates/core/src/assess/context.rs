@@ -81,13 +81,16 @@ impl<'a> Panel<'a> {
     }
 }
 
-/// "TSAT 50% ..." → "TSAT 50% ...", "ferritin ..." → "Ferritin ...".
-pub fn capitalise(s: &str) -> String {
-    let mut chars = s.chars();
-    match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars).collect(),
-        None => String::new(),
+/// "ferritin 1000 ..." → "Ferritin 1000 ...": a sentence starts with a capital.
+pub fn capitalise(mut s: String) -> String {
+    if let Some(first) = s.get_mut(0..1) {
+        first.make_ascii_uppercase();
+    } else if let Some(c) = s.chars().next() {
+        // A multi-byte first letter (rare: the texts are English).
+        let upper: String = c.to_uppercase().collect();
+        s.replace_range(..c.len_utf8(), &upper);
     }
+    s
 }
 
 pub fn round1(v: f64) -> f64 {
@@ -96,11 +99,19 @@ pub fn round1(v: f64) -> f64 {
 
 /// "45 µg/L", "12.5%": a value as the rules' reasons show it.
 pub fn show(v: f64) -> String {
-    let r = round1(v);
-    if r.fract() == 0.0 {
-        format!("{r:.0}")
+    // Integer arithmetic: float formatting with a precision is slow, and this
+    // runs for every reason the rules give.
+    let tenths = (v * 10.0).round();
+    if !tenths.is_finite() || tenths.abs() >= 1e15 {
+        return format!("{v}");
+    }
+    let tenths = tenths as i64;
+    let sign = if tenths < 0 { "-" } else { "" };
+    let (whole, tenth) = (tenths.abs() / 10, tenths.abs() % 10);
+    if tenth == 0 {
+        format!("{sign}{whole}")
     } else {
-        format!("{r:.1}")
+        format!("{sign}{whole}.{tenth}")
     }
 }
 
@@ -372,5 +383,27 @@ fn panel<'a>(
         stale: (as_of - f.date).num_days() > common.lab_stale_after_days,
         before_last_infusion: infusions.last().is_some_and(|i| f.date < i.date),
         skipped_post_infusion: skipped,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{capitalise, show};
+
+    #[test]
+    fn capitalise_first_letter() {
+        assert_eq!(capitalise("ferritin".into()), "Ferritin");
+        assert_eq!(capitalise("élan".into()), "Élan");
+        assert_eq!(capitalise(String::new()), "");
+    }
+
+    #[test]
+    fn show_rounds_to_one_decimal() {
+        assert_eq!(show(45.0), "45");
+        assert_eq!(show(17.74), "17.7");
+        assert_eq!(show(17.75), "17.8");
+        assert_eq!(show(299.96), "300");
+        assert_eq!(show(0.04), "0");
+        assert_eq!(show(-2.5), "-2.5");
     }
 }

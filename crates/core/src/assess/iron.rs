@@ -66,7 +66,7 @@ fn overload(ctx: &Context, plan: &mut Plan) -> bool {
     if reasons.is_empty() {
         return false;
     }
-    let joined = capitalise(&reasons.join("; "));
+    let joined = capitalise(reasons.join("; "));
     plan.warn(
         "warn.iron-overload",
         "warn.iron-overload",
@@ -630,6 +630,21 @@ fn signature(plan: &Plan) -> Vec<String> {
         .collect()
 }
 
+/// Everything `decide` reads from a profile's thresholds, for this record's
+/// panel. Two profiles with the same key decide the same steps, so only the
+/// others need the full decision run again.
+fn decision_key(ctx: &Context, p: &ProfileThresholds) -> Option<(Option<bool>, bool, bool, bool)> {
+    let f = ctx.panel.current_ferritin()?;
+    let t = ctx.panel.current_tsat();
+    let child = ctx.pathway == Pathway::Pediatric;
+    Some((
+        p.iv_allowed(f, t),
+        p.oral_indicated(f, t),
+        child && f < p.pediatric_oral_below,
+        child && p.pediatric_consider_at_most.is_some_and(|u| f <= u),
+    ))
+}
+
 /// Adds `differences` to each iron step when another profile decides otherwise.
 pub fn add_differences(ctx: &Context, plan: &mut Plan) {
     let knowledge = ctx.knowledge;
@@ -637,8 +652,12 @@ pub fn add_differences(ctx: &Context, plan: &mut Plan) {
     if mine.is_empty() {
         return;
     }
+    let my_key = decision_key(ctx, ctx.thresholds);
     let mut differences = Vec::new();
     for other in Profile::ALL.into_iter().filter(|p| *p != ctx.profile) {
+        if decision_key(ctx, knowledge.profile(other)) == my_key {
+            continue;
+        }
         let mut scratch = Plan::new(knowledge, ctx.as_of);
         let thresholds = knowledge.profile(other);
         decide(ctx, thresholds, &mut scratch);

@@ -109,7 +109,7 @@ pub fn lab_quality(ctx: &Context, plan: &mut Plan) {
             "warn.labs-not-fasting",
             Level::Caution,
             None,
-            &[("which", capitalise(&text))],
+            &[("which", capitalise(text))],
             which,
         );
     }

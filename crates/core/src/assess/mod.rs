@@ -53,8 +53,8 @@ pub fn assess(record: &Record, as_of: NaiveDate, profile: Profile) -> Assessment
     plan.finish();
     let mut sources = BTreeMap::new();
     for id in plan.cited_sources() {
-        if let Some(source) = knowledge.sources.get(&id) {
-            sources.insert(id, source.clone());
+        if let Some(source) = knowledge.sources.get(id) {
+            sources.insert(id.to_string(), source.clone());
         }
     }
 

@@ -62,7 +62,7 @@ impl Plan {
             title: fill(&text.title, values),
             detail: fill(&text.detail, values),
             because,
-            sources: text.sources,
+            sources: text.sources.clone(),
             due: Some(self.as_of),
             schedule: None,
             subject: None,
@@ -87,9 +87,9 @@ impl Plan {
             id: id.to_string(),
             level,
             subject,
-            text: capitalise(&format!("{title}. {detail}")),
+            text: capitalise(format!("{title}. {detail}")),
             because,
-            sources: text.sources,
+            sources: text.sources.clone(),
         });
         self.warnings.last_mut().expect("a warning was just pushed")
     }
@@ -135,19 +135,21 @@ impl Plan {
         }
     }
 
-    pub fn cited_sources(&self) -> BTreeSet<String> {
-        let mut ids = BTreeSet::new();
-        for s in &self.steps {
-            ids.extend(s.sources.iter().cloned());
-        }
-        for w in &self.warnings {
-            ids.extend(w.sources.iter().cloned());
-        }
-        ids
+    pub fn cited_sources(&self) -> BTreeSet<&str> {
+        let steps = self.steps.iter().flat_map(|s| &s.sources);
+        let warnings = self.warnings.iter().flat_map(|w| &w.sources);
+        steps.chain(warnings).map(String::as_str).collect()
     }
 }
 
+/// Drops repeated ids, keeping the first of each (lists are short: no set needed).
 fn dedup(ids: &mut Vec<String>) {
-    let mut seen = BTreeSet::new();
-    ids.retain(|id| seen.insert(id.clone()));
+    let mut i = 0;
+    while i < ids.len() {
+        if ids[..i].contains(&ids[i]) {
+            ids.remove(i);
+        } else {
+            i += 1;
+        }
+    }
 }
