@@ -579,6 +579,41 @@ fn overload_warning_at_ferritin_1000() {
 }
 
 #[test]
+fn lone_tsat_45_without_ferritin_still_warns_of_overload() {
+    let a = Rec::new()
+        .without_lab("ferritin")
+        .value("tsat", 45.0)
+        .assess();
+    expect(
+        &a,
+        &[
+            "warn.iron-overload",
+            "iron.not-indicated",
+            "test.iron-panel",
+        ],
+        &["iron.iv", "iron.oral"],
+    );
+}
+
+#[test]
+fn lone_tsat_44_9_without_ferritin_only_asks_for_a_panel() {
+    let a = Rec::new()
+        .without_lab("ferritin")
+        .value("tsat", 44.9)
+        .assess();
+    expect(
+        &a,
+        &["test.iron-panel"],
+        &[
+            "warn.iron-overload",
+            "iron.not-indicated",
+            "iron.iv",
+            "iron.oral",
+        ],
+    );
+}
+
+#[test]
 fn overload_warning_with_hemochromatosis_at_low_ferritin() {
     let a = Rec::new()
         .panel(20.0, 12.0)

@@ -6,11 +6,12 @@
 
 use chrono::Duration;
 
-use super::context::{capitalise, show, Context};
+use super::context::{capitalise, round1, show, Context};
 use super::plan::Plan;
 use crate::assessment::*;
 use crate::knowledge::{ConditionRole, Profile, ProfileThresholds};
-use crate::record::IvResponse;
+use crate::record::{IvInfusion, IvResponse};
+use crate::units::LabTest;
 
 /// What the plan needs to judge whether IV iron is warranted.
 const SIGNIFICANCE_MISSING: &str =
@@ -41,11 +42,20 @@ fn overload(ctx: &Context, plan: &mut Plan) -> bool {
     if ctx.has_condition(ConditionRole::IronOverload) {
         reasons.push("haemochromatosis (iron overload) is recorded".to_string());
     }
-    if let Some(t) = ctx
-        .panel
-        .current_tsat()
-        .filter(|t| *t >= c.tsat_never_iron_from)
-    {
+    // A recent TSAT without a ferritin beside it still forbids iron.
+    let lone_tsat = || {
+        let blind_until = |i: &&IvInfusion| i.date + Duration::days(c.post_infusion_blind_days);
+        ctx.newest(LabTest::Tsat)
+            .filter(|l| ctx.days_since(l.date) <= c.lab_stale_after_days)
+            .filter(|l| {
+                ctx.last_infusion()
+                    .as_ref()
+                    .is_none_or(|i| l.date >= blind_until(i))
+            })
+            .map(|l| round1(l.value))
+    };
+    let tsat = ctx.panel.current_tsat().or_else(lone_tsat);
+    if let Some(t) = tsat.filter(|t| *t >= c.tsat_never_iron_from) {
         reasons.push(format!(
             "TSAT {}% is at or above {}%",
             show(t),
@@ -185,7 +195,7 @@ fn adult(ctx: &Context, p: &ProfileThresholds, plan: &mut Plan) {
                     .labs
                     .iter()
                     .filter(|l| {
-                        l.test == crate::units::LabTest::Ferritin
+                        l.test == LabTest::Ferritin
                             && l.date <= ctx.as_of
                             && (l.date - last.date).num_days() >= c.post_infusion_blind_days
                     })
