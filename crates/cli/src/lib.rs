@@ -2,6 +2,7 @@
 //! decision is made by `willis-core`; this crate only reads files and prints.
 
 pub mod text;
+pub mod tracker;
 
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -22,14 +23,49 @@ that follows the published guidelines, with the reasons and sources for every st
 Willis is decision support, not a doctor: discuss every step with a clinician."
 )]
 pub struct Cli {
+    #[command(flatten)]
+    pub db: tracker::DbArgs,
     #[command(subcommand)]
     pub command: Command,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Assess a record file (willis-record/1, JSON or .toml) and print the plan.
+    /// Print the plan for a record file (willis-record/1, JSON or .toml), or for
+    /// the journal when no file is given.
     Plan(PlanArgs),
+    /// Add to the journal: lab, diary, med, iron, symptoms, patient, condition, habits.
+    Log {
+        #[command(subcommand)]
+        entry: tracker::LogCmd,
+    },
+    /// The journal as a table.
+    History {
+        /// Only entries dated on or after this day.
+        #[arg(long, value_parser = tracker::parse_date)]
+        since: Option<NaiveDate>,
+    },
+    /// Revert the newest journal entry (nothing is erased: run again to redo).
+    Undo,
+    /// Replace entry ID with a corrected one of the same kind:
+    /// `willis correct 12 lab ferritin 54 ng/mL --date 2026-11-01`.
+    Correct {
+        id: i64,
+        #[command(subcommand)]
+        entry: tracker::LogCmd,
+    },
+    /// Write the whole journal, full history, to standard output.
+    Export {
+        #[arg(long, value_enum, default_value_t = tracker::ExportFormat::Json)]
+        format: tracker::ExportFormat,
+    },
+    /// Restore a `willis export` backup into an empty database (all or nothing).
+    Import { file: PathBuf },
+    /// The people whose journals you keep (yourself, a child, a parent).
+    Person {
+        #[command(subcommand)]
+        action: tracker::PersonCmd,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -65,8 +101,9 @@ impl From<Guideline> for Profile {
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct PlanArgs {
-    /// The record file: JSON, or TOML when the name ends in .toml.
-    pub file: PathBuf,
+    /// The record file: JSON, or TOML when the name ends in .toml. Without it,
+    /// the plan is made from the journal (`--db`, `--person`).
+    pub file: Option<PathBuf>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
@@ -85,13 +122,31 @@ fn parse_date(s: &str) -> Result<NaiveDate, String> {
 
 /// Runs a parsed command line, writing the result to `out`.
 pub fn run(cli: Cli, out: &mut dyn Write, colour: bool) -> anyhow::Result<()> {
-    match cli.command {
-        Command::Plan(args) => plan(&args, out, colour),
+    use tracker::Session;
+    match &cli.command {
+        Command::Plan(args) => plan(args, &cli.db, out, colour),
+        Command::Log { entry } => tracker::log(&Session::open(&cli.db)?, entry, None, out),
+        Command::Correct { id, entry } => {
+            tracker::log(&Session::open(&cli.db)?, entry, Some(*id), out)
+        }
+        Command::History { since } => tracker::history(&Session::open(&cli.db)?, *since, out),
+        Command::Undo => tracker::undo(&Session::open(&cli.db)?, out),
+        Command::Export { format } => tracker::export(&Session::open(&cli.db)?, *format, out),
+        Command::Import { file } => tracker::import(&cli.db, file, out),
+        Command::Person { action } => tracker::person(&Session::open(&cli.db)?, action, out),
     }
 }
 
-fn plan(args: &PlanArgs, out: &mut dyn Write, colour: bool) -> anyhow::Result<()> {
-    let record = read_record(&args.file)?;
+fn plan(
+    args: &PlanArgs,
+    db: &tracker::DbArgs,
+    out: &mut dyn Write,
+    colour: bool,
+) -> anyhow::Result<()> {
+    let record = match &args.file {
+        Some(file) => read_record(file)?,
+        None => tracker::Session::open(db)?.record(args.as_of)?,
+    };
     let as_of = args
         .as_of
         .unwrap_or_else(|| chrono::Local::now().date_naive());

@@ -1,0 +1,1094 @@
+//! The local tracker: `willis log`, `history`, `undo`, `correct`, `export`,
+//! `import`, `person` and `plan --db`, over the journal in `willis-store`.
+//!
+//! The command line acts as one local user (`local`) who looks after one or more
+//! people (`me` by default; `--person NAME` picks another). Every read and change
+//! writes an audit row with origin `cli`.
+
+use std::io::Write;
+use std::path::Path;
+
+use anyhow::{anyhow, bail, Context as _};
+use chrono::NaiveDate;
+use clap::{Args, Subcommand, ValueEnum};
+use willis_core::{
+    DiaryFile, HabitsFile, Knowledge, LabFile, PatientFile, Record, RecordFile, SymptomsFile,
+    RECORD_FORMAT,
+};
+use willis_store::{
+    materialize, open, AnyStore, Backup, Entry, EntryId, NewAudit, NewEntry, Payload, Person,
+    Store, User,
+};
+
+/// The user the command line acts as.
+pub const LOCAL_USER: &str = "local";
+/// The person logged for when `--person` is not given.
+pub const DEFAULT_PERSON: &str = "me";
+/// Largest backup file `willis import` reads.
+const MAX_IMPORT_BYTES: u64 = 512 * 1024 * 1024;
+
+/// Where the journal lives: `--db URL`, else `WILLIS_DB`, else `willis.db` in
+/// the platform data directory.
+#[derive(Debug, Clone, Args)]
+pub struct DbArgs {
+    /// Journal database: sqlite://PATH or postgres://… (default: willis.db in
+    /// the platform data directory).
+    #[arg(long, global = true, env = "WILLIS_DB", value_name = "URL")]
+    pub db: Option<String>,
+    /// Whose journal: a person you look after (see `willis person`).
+    #[arg(long, global = true, env = "WILLIS_PERSON", default_value = DEFAULT_PERSON)]
+    pub person: String,
+}
+
+/// The default database URL for this machine.
+pub fn default_db_url() -> anyhow::Result<String> {
+    let dir = dirs::data_dir()
+        .ok_or_else(|| anyhow!("no data directory on this system; give --db URL"))?
+        .join("willis");
+    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    Ok(format!("sqlite://{}", dir.join("willis.db").display()))
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum LogCmd {
+    /// A blood result: `willis log lab ferritin 45 ng/mL --date 2026-11-01 --fasting --morning`.
+    Lab(LabArgs),
+    /// A night of the symptom diary (Willis's own 0–10 rating).
+    Diary(DiaryArgs),
+    /// A medicine started, changed, stopped, or how it worked.
+    Med {
+        #[command(subcommand)]
+        action: MedCmd,
+    },
+    /// An iron infusion, its response, or an oral iron course.
+    Iron {
+        #[command(subcommand)]
+        action: IronCmd,
+    },
+    /// The five diagnostic criteria, how often, the IRLS total, onset and body parts.
+    Symptoms(SymptomsArgs),
+    /// Birth date, sex, pregnancy, dialysis, weight.
+    Patient(PatientArgs),
+    /// A condition (e.g. peripheral-neuropathy), or that it no longer applies.
+    Condition {
+        name: String,
+        /// The condition no longer applies.
+        #[arg(long)]
+        resolved: bool,
+        #[arg(long, value_parser = parse_date)]
+        date: Option<NaiveDate>,
+    },
+    /// Alcohol, caffeine and smoking.
+    Habits(HabitsArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct LabArgs {
+    /// ferritin, tsat, iron, tibc, transferrin, hemoglobin, crp, vitamin_d,
+    /// vitamin_b12, folate, phosphate, egfr or creatinine.
+    pub test: String,
+    #[arg(allow_negative_numbers = true)]
+    pub value: f64,
+    /// The unit the lab printed, e.g. ng/mL, ug/L, nmol/L, %.
+    pub unit: String,
+    /// The day the blood was taken (default: today).
+    #[arg(long, value_parser = parse_date)]
+    pub date: Option<NaiveDate>,
+    /// Taken fasting.
+    #[arg(long, conflicts_with = "not_fasting")]
+    pub fasting: bool,
+    /// Taken after eating (or after an iron tablet).
+    #[arg(long)]
+    pub not_fasting: bool,
+    /// Taken in the morning.
+    #[arg(long, conflicts_with = "not_morning")]
+    pub morning: bool,
+    /// Taken later in the day.
+    #[arg(long)]
+    pub not_morning: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct DiaryArgs {
+    /// How bad the night was, 0 (none) to 10 (worst).
+    #[arg(long)]
+    pub severity: Option<i64>,
+    /// When symptoms started, HH:MM.
+    #[arg(long)]
+    pub onset: Option<String>,
+    /// Body parts affected, comma-separated: legs, arms, trunk, other.
+    #[arg(long, value_delimiter = ',')]
+    pub areas: Vec<String>,
+    /// Hours slept.
+    #[arg(long)]
+    pub sleep: Option<f64>,
+    /// The night (default: today).
+    #[arg(long, value_parser = parse_date)]
+    pub date: Option<NaiveDate>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutcomeArg {
+    Effective,
+    Ineffective,
+    SideEffects,
+}
+
+impl OutcomeArg {
+    fn word(self) -> String {
+        match self {
+            OutcomeArg::Effective => "effective",
+            OutcomeArg::Ineffective => "ineffective",
+            OutcomeArg::SideEffects => "side-effects",
+        }
+        .to_string()
+    }
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum MedCmd {
+    /// Started taking a medicine.
+    Start {
+        name: String,
+        #[arg(long)]
+        dose: Option<String>,
+        #[arg(long, value_parser = parse_date)]
+        date: Option<NaiveDate>,
+    },
+    /// The dose changed.
+    Change {
+        name: String,
+        #[arg(long)]
+        dose: String,
+        #[arg(long, value_parser = parse_date)]
+        date: Option<NaiveDate>,
+    },
+    /// Stopped taking it, and optionally why.
+    Stop {
+        name: String,
+        #[arg(long, value_enum)]
+        outcome: Option<OutcomeArg>,
+        #[arg(long, value_parser = parse_date)]
+        date: Option<NaiveDate>,
+    },
+    /// How it worked: effective, ineffective or side-effects.
+    Outcome {
+        name: String,
+        #[arg(value_enum)]
+        outcome: OutcomeArg,
+        #[arg(long, value_parser = parse_date)]
+        date: Option<NaiveDate>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ResponseArg {
+    Improved,
+    None,
+}
+
+impl ResponseArg {
+    fn word(self) -> String {
+        match self {
+            ResponseArg::Improved => "improved",
+            ResponseArg::None => "none",
+        }
+        .to_string()
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ScheduleArg {
+    Daily,
+    AlternateDay,
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum IronCmd {
+    /// An iron infusion.
+    Infusion {
+        /// e.g. "ferric carboxymaltose", "ferric derisomaltose".
+        #[arg(long)]
+        product: Option<String>,
+        #[arg(long)]
+        dose_mg: Option<f64>,
+        /// Whether RLS improved by about 6 weeks after it.
+        #[arg(long, value_enum)]
+        response: Option<ResponseArg>,
+        #[arg(long, value_parser = parse_date)]
+        date: Option<NaiveDate>,
+    },
+    /// Whether RLS improved after the last infusion.
+    Response {
+        #[arg(value_enum)]
+        response: ResponseArg,
+        #[arg(long, value_parser = parse_date)]
+        date: Option<NaiveDate>,
+    },
+    /// An oral iron course: start, stop or outcome.
+    Oral {
+        #[command(subcommand)]
+        action: OralCmd,
+    },
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum OralCmd {
+    Start {
+        #[arg(long)]
+        product: Option<String>,
+        #[arg(long)]
+        elemental_mg: Option<f64>,
+        #[arg(long, value_enum)]
+        schedule: Option<ScheduleArg>,
+        #[arg(long, value_parser = parse_date)]
+        date: Option<NaiveDate>,
+    },
+    Stop {
+        #[arg(long, value_enum)]
+        outcome: Option<OutcomeArg>,
+        #[arg(long, value_parser = parse_date)]
+        date: Option<NaiveDate>,
+    },
+    Outcome {
+        #[arg(value_enum)]
+        outcome: OutcomeArg,
+        #[arg(long, value_parser = parse_date)]
+        date: Option<NaiveDate>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum YesNo {
+    Yes,
+    No,
+}
+
+impl YesNo {
+    fn bool(self) -> bool {
+        self == YesNo::Yes
+    }
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct SymptomsArgs {
+    /// An urge to move the legs, usually with unpleasant feelings.
+    #[arg(long, value_enum)]
+    pub urge: Option<YesNo>,
+    /// It starts or gets worse when resting (sitting, lying).
+    #[arg(long, value_enum)]
+    pub rest: Option<YesNo>,
+    /// Moving (walking, stretching) relieves it, at least while moving.
+    #[arg(long, value_enum)]
+    pub movement: Option<YesNo>,
+    /// It is worse (or only there) in the evening or at night.
+    #[arg(long, value_enum)]
+    pub evening: Option<YesNo>,
+    /// It is not explained by another condition (cramps, arthritis, ...).
+    #[arg(long, value_enum)]
+    pub not_explained: Option<YesNo>,
+    /// Days a week with symptoms, 0–7.
+    #[arg(long)]
+    pub days_per_week: Option<i64>,
+    /// IRLS total (0–40), if a clinician scored it.
+    #[arg(long)]
+    pub irls: Option<i64>,
+    /// Usual onset time, HH:MM.
+    #[arg(long)]
+    pub onset: Option<String>,
+    /// Body parts, comma-separated: legs, arms, trunk, other.
+    #[arg(long, value_delimiter = ',')]
+    pub areas: Vec<String>,
+    #[arg(long, value_parser = parse_date)]
+    pub date: Option<NaiveDate>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct PatientArgs {
+    #[arg(long)]
+    pub birth_date: Option<String>,
+    /// female or male.
+    #[arg(long)]
+    pub sex: Option<String>,
+    /// Weeks of pregnancy, if pregnant.
+    #[arg(long)]
+    pub pregnancy_weeks: Option<i64>,
+    #[arg(long, value_enum)]
+    pub dialysis: Option<YesNo>,
+    #[arg(long)]
+    pub weight_kg: Option<f64>,
+    #[arg(long, value_parser = parse_date)]
+    pub date: Option<NaiveDate>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct HabitsArgs {
+    #[arg(long)]
+    pub alcohol_units_per_week: Option<f64>,
+    #[arg(long)]
+    pub caffeine_drinks_per_day: Option<f64>,
+    #[arg(long, value_enum)]
+    pub smoker: Option<YesNo>,
+    #[arg(long, value_parser = parse_date)]
+    pub date: Option<NaiveDate>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExportFormat {
+    /// The full backup (willis-backup/1): every person, every entry, history kept.
+    Json,
+    /// One row per journal entry, for a spreadsheet.
+    Csv,
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum PersonCmd {
+    /// Add a person you look after (a child, a parent).
+    Add { name: String },
+    /// List the people you look after.
+    List,
+}
+
+pub fn parse_date(s: &str) -> Result<NaiveDate, String> {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .map_err(|_| format!("{s:?} is not a valid date; use YYYY-MM-DD, e.g. 2026-03-01"))
+}
+
+fn today() -> NaiveDate {
+    chrono::Local::now().date_naive()
+}
+
+/// An open journal, the local user and the person the command is about.
+pub struct Session {
+    pub store: AnyStore,
+    pub user: User,
+    pub person_name: String,
+    runtime: tokio::runtime::Runtime,
+}
+
+fn connect(args: &DbArgs) -> anyhow::Result<(tokio::runtime::Runtime, AnyStore)> {
+    let url = match &args.db {
+        Some(url) => url.clone(),
+        None => default_db_url()?,
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    let store = runtime
+        .block_on(open(&url))
+        .with_context(|| format!("cannot open the journal at {url}"))?;
+    Ok((runtime, store))
+}
+
+impl Session {
+    /// Opens the journal as the local user (created on first use).
+    pub fn open(args: &DbArgs) -> anyhow::Result<Session> {
+        let (runtime, store) = connect(args)?;
+        let user = runtime.block_on(async {
+            match store.user_by_name(LOCAL_USER).await? {
+                Some(user) => Ok::<_, willis_store::StoreError>(user),
+                None => store.create_user(LOCAL_USER, None).await,
+            }
+        })?;
+        Ok(Session {
+            store,
+            user,
+            person_name: args.person.clone(),
+            runtime,
+        })
+    }
+
+    fn block<T>(&self, f: impl std::future::Future<Output = T>) -> T {
+        self.runtime.block_on(f)
+    }
+
+    /// The person named by `--person`; `me` is created on first use, anyone else
+    /// must be added with `willis person add`.
+    pub fn person(&self) -> anyhow::Result<Person> {
+        let people = self.block(self.store.people_of(self.user.id, willis_store::now()))?;
+        if let Some((person, _)) = people
+            .into_iter()
+            .find(|(p, _)| p.display_name.eq_ignore_ascii_case(&self.person_name))
+        {
+            return Ok(person);
+        }
+        if self.person_name == DEFAULT_PERSON {
+            return Ok(self.block(self.store.create_person(self.user.id, DEFAULT_PERSON))?);
+        }
+        bail!(
+            "no person called {:?}; add them with `willis person add {}`",
+            self.person_name,
+            self.person_name
+        )
+    }
+
+    fn audit(&self, person: Option<&Person>, action: &str, detail: String) -> anyhow::Result<()> {
+        self.block(self.store.audit(NewAudit {
+            user_id: Some(self.user.id),
+            person_id: person.map(|p| p.id),
+            action: action.to_string(),
+            detail,
+            origin: "cli".to_string(),
+        }))?;
+        Ok(())
+    }
+
+    /// The person's record as known at the end of `as_of`, validated.
+    pub fn record(&self, as_of: Option<NaiveDate>) -> anyhow::Result<Record> {
+        let person = self.person()?;
+        let entries = self.block(self.store.entries(person.id))?;
+        self.audit(Some(&person), "read", "plan".to_string())?;
+        let known_at = as_of
+            .and_then(|d| d.succ_opt())
+            .and_then(|d| d.and_hms_opt(0, 0, 0))
+            .map(|t| t.and_utc())
+            .filter(|t| *t <= willis_store::now());
+        let file = materialize(&entries, known_at);
+        file.validate(Knowledge::get())
+            .map_err(|e| anyhow!("the journal does not make a valid record: {e}"))
+    }
+}
+
+/// Checks a payload the way `willis plan` would check the same fact in a record
+/// file, so a bad unit or date is refused before it reaches the journal.
+fn check(payload: &Payload, effective: NaiveDate) -> anyhow::Result<()> {
+    let mut file = RecordFile {
+        format: RECORD_FORMAT.to_string(),
+        ..RecordFile::default()
+    };
+    let prefix: &str = match payload {
+        Payload::Lab(lab) => {
+            file.labs.push(lab.clone());
+            "labs[0]."
+        }
+        Payload::Diary(d) => {
+            file.diary.push(d.clone());
+            "diary[0]."
+        }
+        Payload::Patient(p) => {
+            file.patient = Some(p.clone());
+            "patient."
+        }
+        Payload::Symptoms(s) => {
+            file.symptoms = Some(s.clone());
+            "symptoms."
+        }
+        Payload::Habits(h) => {
+            file.habits = Some(h.clone());
+            "habits."
+        }
+        _ => {
+            // Courses and infusions: fold the entry alone and validate that.
+            let entry = Entry {
+                id: EntryId(1),
+                person_id: willis_store::PersonId(1),
+                effective,
+                payload: payload.clone(),
+                recorded_at: willis_store::now(),
+                recorded_by: willis_store::UserId(1),
+                supersedes: None,
+            };
+            file = materialize(&[entry], None);
+            ""
+        }
+    };
+    file.validate(Knowledge::get()).map(|_| ()).map_err(|e| {
+        let text = e.to_string();
+        let text = text.strip_prefix(prefix).unwrap_or(&text).to_string();
+        anyhow!(text)
+    })
+}
+
+fn date_text(d: NaiveDate) -> String {
+    d.format("%Y-%m-%d").to_string()
+}
+
+/// Turns a `log` command into the journal entry's date and payload.
+pub fn payload_of(cmd: &LogCmd) -> anyhow::Result<(NaiveDate, Payload)> {
+    let or_today = |d: &Option<NaiveDate>| d.unwrap_or_else(today);
+    let (date, payload) = match cmd {
+        LogCmd::Lab(a) => {
+            let date = or_today(&a.date);
+            let flag = |yes: bool, no: bool| match (yes, no) {
+                (true, _) => Some(true),
+                (_, true) => Some(false),
+                _ => None,
+            };
+            (
+                date,
+                Payload::Lab(LabFile {
+                    test: a.test.clone(),
+                    value: a.value,
+                    unit: a.unit.clone(),
+                    date: date_text(date),
+                    fasting: flag(a.fasting, a.not_fasting),
+                    morning: flag(a.morning, a.not_morning),
+                }),
+            )
+        }
+        LogCmd::Diary(a) => {
+            let date = or_today(&a.date);
+            (
+                date,
+                Payload::Diary(DiaryFile {
+                    date: date_text(date),
+                    severity: a.severity,
+                    onset_time: a.onset.clone(),
+                    body_parts: a.areas.clone(),
+                    sleep_hours: a.sleep,
+                }),
+            )
+        }
+        LogCmd::Med { action } => match action {
+            MedCmd::Start { name, dose, date } => (
+                or_today(date),
+                Payload::MedicationStart {
+                    name: name.clone(),
+                    dose: dose.clone(),
+                },
+            ),
+            MedCmd::Change { name, dose, date } => (
+                or_today(date),
+                Payload::MedicationChange {
+                    name: name.clone(),
+                    dose: dose.clone(),
+                },
+            ),
+            MedCmd::Stop {
+                name,
+                outcome,
+                date,
+            } => (
+                or_today(date),
+                Payload::MedicationStop {
+                    name: name.clone(),
+                    outcome: outcome.map(OutcomeArg::word),
+                },
+            ),
+            MedCmd::Outcome {
+                name,
+                outcome,
+                date,
+            } => (
+                or_today(date),
+                Payload::MedicationOutcome {
+                    name: name.clone(),
+                    outcome: outcome.word(),
+                },
+            ),
+        },
+        LogCmd::Iron { action } => match action {
+            IronCmd::Infusion {
+                product,
+                dose_mg,
+                response,
+                date,
+            } => (
+                or_today(date),
+                Payload::IronInfusion {
+                    product: product.clone(),
+                    dose_mg: *dose_mg,
+                    response: response.map(ResponseArg::word),
+                },
+            ),
+            IronCmd::Response { response, date } => (
+                or_today(date),
+                Payload::InfusionResponse {
+                    response: response.word(),
+                },
+            ),
+            IronCmd::Oral { action } => match action {
+                OralCmd::Start {
+                    product,
+                    elemental_mg,
+                    schedule,
+                    date,
+                } => (
+                    or_today(date),
+                    Payload::OralIronStart {
+                        product: product.clone(),
+                        elemental_mg: *elemental_mg,
+                        schedule: schedule.map(|s| match s {
+                            ScheduleArg::Daily => "daily".to_string(),
+                            ScheduleArg::AlternateDay => "alternate-day".to_string(),
+                        }),
+                    },
+                ),
+                OralCmd::Stop { outcome, date } => (
+                    or_today(date),
+                    Payload::OralIronStop {
+                        outcome: outcome.map(OutcomeArg::word),
+                    },
+                ),
+                OralCmd::Outcome { outcome, date } => (
+                    or_today(date),
+                    Payload::OralIronOutcome {
+                        outcome: outcome.word(),
+                    },
+                ),
+            },
+        },
+        LogCmd::Symptoms(a) => (
+            or_today(&a.date),
+            Payload::Symptoms(SymptomsFile {
+                urge_to_move: a.urge.map(YesNo::bool),
+                worse_at_rest: a.rest.map(YesNo::bool),
+                relieved_by_movement: a.movement.map(YesNo::bool),
+                worse_evening_or_night: a.evening.map(YesNo::bool),
+                not_explained_by_other_condition: a.not_explained.map(YesNo::bool),
+                days_per_week: a.days_per_week,
+                irls_total: a.irls,
+                onset_time: a.onset.clone(),
+                body_parts: a.areas.clone(),
+                ..SymptomsFile::default()
+            }),
+        ),
+        LogCmd::Patient(a) => (
+            or_today(&a.date),
+            Payload::Patient(PatientFile {
+                birth_date: a.birth_date.clone(),
+                sex: a.sex.clone(),
+                pregnancy_weeks: a.pregnancy_weeks,
+                dialysis: a.dialysis.map(YesNo::bool),
+                weight_kg: a.weight_kg,
+            }),
+        ),
+        LogCmd::Condition {
+            name,
+            resolved,
+            date,
+        } => (
+            or_today(date),
+            if *resolved {
+                Payload::ConditionResolved { name: name.clone() }
+            } else {
+                Payload::Condition { name: name.clone() }
+            },
+        ),
+        LogCmd::Habits(a) => (
+            or_today(&a.date),
+            Payload::Habits(HabitsFile {
+                alcohol_units_per_week: a.alcohol_units_per_week,
+                caffeine_drinks_per_day: a.caffeine_drinks_per_day,
+                smoker: a.smoker.map(YesNo::bool),
+            }),
+        ),
+    };
+    check(&payload, date)?;
+    Ok((date, payload))
+}
+
+/// `willis log ...` and `willis correct ID ...`.
+pub fn log(
+    session: &Session,
+    cmd: &LogCmd,
+    correcting: Option<i64>,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
+    let (date, payload) = payload_of(cmd)?;
+    let person = session.person()?;
+    let mut entry = NewEntry::new(person.id, session.user.id, date, payload);
+    if let Some(old) = correcting {
+        let entries = session.block(session.store.entries(person.id))?;
+        let target = entries
+            .iter()
+            .find(|e| e.id == EntryId(old))
+            .ok_or_else(|| {
+                anyhow!(
+                    "no entry #{old} in {}'s journal; see `willis history`",
+                    person.display_name
+                )
+            })?;
+        if target.kind() != entry.payload.kind() {
+            bail!(
+                "entry #{old} is a {} entry; a correction must be of the same kind, not {}",
+                target.kind().replace('_', " "),
+                entry.payload.kind().replace('_', " ")
+            );
+        }
+        entry = entry.correcting(EntryId(old));
+    }
+    let saved = session.block(session.store.append(entry))?;
+    let action = if correcting.is_some() {
+        "correct"
+    } else {
+        "append"
+    };
+    session.audit(Some(&person), action, format!("entry {}", saved.id.0))?;
+    let verb = if correcting.is_some() {
+        "corrected"
+    } else {
+        "logged"
+    };
+    writeln!(
+        out,
+        "{verb} #{} {} on {} for {}: {}",
+        saved.id.0,
+        saved.kind().replace('_', " "),
+        saved.effective,
+        person.display_name,
+        summary(&saved.payload)
+    )?;
+    Ok(())
+}
+
+/// `willis undo`: reverts the newest entry of the person's journal. A new entry
+/// is a tombstone for it; a correction or deletion is reverted by restoring
+/// what it replaced. Nothing is erased, so running undo again redoes.
+pub fn undo(session: &Session, out: &mut dyn Write) -> anyhow::Result<()> {
+    let person = session.person()?;
+    let entries = session.block(session.store.entries(person.id))?;
+    let Some(last) = entries.last() else {
+        bail!(
+            "{}'s journal is empty: nothing to undo",
+            person.display_name
+        );
+    };
+    let replaced = last
+        .supersedes
+        .and_then(|id| entries.iter().find(|e| e.id == id));
+    let entry = match replaced {
+        Some(old) => NewEntry::new(
+            person.id,
+            session.user.id,
+            old.effective,
+            old.payload.clone(),
+        )
+        .correcting(last.id),
+        None => NewEntry::tombstone(person.id, session.user.id, last.effective, last.id),
+    };
+    let saved = session.block(session.store.append(entry))?;
+    session.audit(
+        Some(&person),
+        "undo",
+        format!("entry {} by {}", last.id.0, saved.id.0),
+    )?;
+    match replaced {
+        Some(old) => writeln!(
+            out,
+            "undid #{}: #{} is back ({})",
+            last.id.0,
+            old.id.0,
+            summary(&old.payload)
+        )?,
+        None => writeln!(out, "undid #{} ({})", last.id.0, summary(&last.payload))?,
+    }
+    Ok(())
+}
+
+/// A few words about an entry, for history and confirmations.
+pub fn summary(p: &Payload) -> String {
+    let opt = |o: &Option<String>| o.clone().unwrap_or_default();
+    match p {
+        Payload::Patient(p) => {
+            let mut parts = Vec::new();
+            if let Some(b) = &p.birth_date {
+                parts.push(format!("born {b}"));
+            }
+            if let Some(s) = &p.sex {
+                parts.push(s.clone());
+            }
+            if let Some(w) = p.pregnancy_weeks {
+                parts.push(format!("pregnant {w} weeks"));
+            }
+            if p.dialysis == Some(true) {
+                parts.push("on dialysis".into());
+            }
+            if let Some(w) = p.weight_kg {
+                parts.push(format!("{w} kg"));
+            }
+            parts.join(", ")
+        }
+        Payload::Lab(l) => {
+            let mut s = format!("{} {} {}", l.test, l.value, l.unit);
+            if l.fasting == Some(false) {
+                s.push_str(" (not fasting)");
+            }
+            if l.morning == Some(false) {
+                s.push_str(" (not morning)");
+            }
+            s
+        }
+        Payload::Diary(d) => {
+            let mut parts = Vec::new();
+            if let Some(s) = d.severity {
+                parts.push(format!("severity {s}/10"));
+            }
+            if let Some(o) = &d.onset_time {
+                parts.push(format!("onset {o}"));
+            }
+            if !d.body_parts.is_empty() {
+                parts.push(d.body_parts.join("+"));
+            }
+            if let Some(h) = d.sleep_hours {
+                parts.push(format!("slept {h} h"));
+            }
+            parts.join(", ")
+        }
+        Payload::MedicationStart { name, dose } => {
+            format!("started {name} {}", opt(dose)).trim().to_string()
+        }
+        Payload::MedicationChange { name, dose } => format!("{name} now {dose}"),
+        Payload::MedicationStop { name, outcome } => format!("stopped {name} {}", opt(outcome))
+            .trim()
+            .to_string(),
+        Payload::MedicationOutcome { name, outcome } => format!("{name}: {outcome}"),
+        Payload::IronInfusion {
+            product,
+            dose_mg,
+            response,
+        } => {
+            let dose = dose_mg.map(|d| format!(" {d} mg")).unwrap_or_default();
+            let response = response
+                .as_ref()
+                .map(|r| format!(", response {r}"))
+                .unwrap_or_default();
+            format!(
+                "infusion {}{dose}{response}",
+                product
+                    .clone()
+                    .unwrap_or_else(|| "(product not given)".into())
+            )
+        }
+        Payload::InfusionResponse { response } => format!("infusion response: {response}"),
+        Payload::OralIronStart {
+            product,
+            elemental_mg,
+            schedule,
+        } => {
+            let mg = elemental_mg.map(|d| format!(" {d} mg")).unwrap_or_default();
+            format!("oral iron {}{mg} {}", opt(product), opt(schedule))
+                .trim()
+                .to_string()
+        }
+        Payload::OralIronStop { outcome } => format!("stopped oral iron {}", opt(outcome))
+            .trim()
+            .to_string(),
+        Payload::OralIronOutcome { outcome } => format!("oral iron: {outcome}"),
+        Payload::Condition { name } => name.clone(),
+        Payload::ConditionResolved { name } => format!("{name} resolved"),
+        Payload::Symptoms(s) => {
+            let answers = [
+                s.urge_to_move,
+                s.worse_at_rest,
+                s.relieved_by_movement,
+                s.worse_evening_or_night,
+                s.not_explained_by_other_condition,
+            ];
+            let yes = answers.iter().filter(|a| **a == Some(true)).count();
+            let mut parts = vec![format!("{yes}/5 criteria yes")];
+            if let Some(d) = s.days_per_week {
+                parts.push(format!("{d} days/week"));
+            }
+            if let Some(i) = s.irls_total {
+                parts.push(format!("IRLS {i}"));
+            }
+            parts.join(", ")
+        }
+        Payload::Habits(h) => {
+            let mut parts = Vec::new();
+            if let Some(a) = h.alcohol_units_per_week {
+                parts.push(format!("alcohol {a}/week"));
+            }
+            if let Some(c) = h.caffeine_drinks_per_day {
+                parts.push(format!("caffeine {c}/day"));
+            }
+            if let Some(s) = h.smoker {
+                parts.push(if s {
+                    "smoker".into()
+                } else {
+                    "non-smoker".into()
+                });
+            }
+            parts.join(", ")
+        }
+        Payload::Tombstone => "deleted".to_string(),
+    }
+}
+
+/// `willis history [--since D]`: the journal as a table, newest last, with what
+/// corrected or deleted each entry.
+pub fn history(
+    session: &Session,
+    since: Option<NaiveDate>,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
+    let person = session.person()?;
+    let entries = session.block(session.store.entries(person.id))?;
+    session.audit(Some(&person), "read", "history".to_string())?;
+    let shown: Vec<&Entry> = entries
+        .iter()
+        .filter(|e| since.is_none_or(|s| e.effective >= s))
+        .collect();
+    if shown.is_empty() {
+        writeln!(
+            out,
+            "{}'s journal has no entries{}.",
+            person.display_name,
+            since.map(|s| format!(" from {s}")).unwrap_or_default()
+        )?;
+        return Ok(());
+    }
+    writeln!(
+        out,
+        "{:>5}  {:<10}  {:<18}  {:<38}  status",
+        "#", "date", "kind", "what"
+    )?;
+    for e in shown {
+        let status = match entries.iter().find(|x| x.supersedes == Some(e.id)) {
+            Some(x) if x.payload == Payload::Tombstone => format!("deleted by #{}", x.id.0),
+            Some(x) => format!("corrected by #{}", x.id.0),
+            None => match e.supersedes {
+                Some(old) if e.payload == Payload::Tombstone => format!("deletes #{}", old.0),
+                Some(old) => format!("corrects #{}", old.0),
+                None => String::new(),
+            },
+        };
+        let mut what = summary(&e.payload);
+        if what.chars().count() > 38 {
+            what = what.chars().take(37).collect::<String>() + "…";
+        }
+        writeln!(
+            out,
+            "{:>5}  {:<10}  {:<18}  {:<38}  {}",
+            e.id.0,
+            e.effective,
+            e.kind().replace('_', " "),
+            what,
+            status
+        )?;
+    }
+    Ok(())
+}
+
+/// `willis person add|list`.
+pub fn person(session: &Session, cmd: &PersonCmd, out: &mut dyn Write) -> anyhow::Result<()> {
+    let people = session.block(
+        session
+            .store
+            .people_of(session.user.id, willis_store::now()),
+    )?;
+    match cmd {
+        PersonCmd::Add { name } => {
+            if name.trim().is_empty() {
+                bail!("a person needs a name");
+            }
+            if people
+                .iter()
+                .any(|(p, _)| p.display_name.eq_ignore_ascii_case(name))
+            {
+                bail!("there is already a person called {name:?}");
+            }
+            let p = session.block(session.store.create_person(session.user.id, name))?;
+            session.audit(Some(&p), "create-person", name.clone())?;
+            writeln!(out, "added {name}; log for them with --person {name}")?;
+        }
+        PersonCmd::List => {
+            if people.is_empty() {
+                writeln!(
+                    out,
+                    "nobody yet; `willis log ...` starts a journal for \"me\""
+                )?;
+            }
+            for (p, access) in people {
+                writeln!(out, "{} ({access})", p.display_name)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `willis export`: the whole database, history included.
+pub fn export(session: &Session, format: ExportFormat, out: &mut dyn Write) -> anyhow::Result<()> {
+    let backup = session.block(session.store.export())?;
+    session.audit(None, "export", format!("{} entries", backup.entries.len()))?;
+    match format {
+        ExportFormat::Json => {
+            serde_json::to_writer_pretty(&mut *out, &backup)?;
+            writeln!(out)?;
+        }
+        ExportFormat::Csv => {
+            let mut w = csv::Writer::from_writer(out);
+            w.write_record([
+                "id",
+                "person",
+                "kind",
+                "effective",
+                "summary",
+                "payload",
+                "recorded_at",
+                "recorded_by",
+                "supersedes",
+            ])?;
+            for e in &backup.entries {
+                let person = backup
+                    .people
+                    .iter()
+                    .find(|p| p.id == e.person_id)
+                    .map(|p| p.display_name.clone())
+                    .unwrap_or_default();
+                let summary = e
+                    .to_entry()
+                    .map(|x| summary(&x.payload))
+                    .unwrap_or_default();
+                w.write_record([
+                    e.id.0.to_string(),
+                    person,
+                    e.kind.clone(),
+                    e.effective.to_string(),
+                    summary,
+                    e.payload.to_string(),
+                    e.recorded_at.to_rfc3339(),
+                    e.recorded_by.0.to_string(),
+                    e.supersedes.map(|s| s.0.to_string()).unwrap_or_default(),
+                ])?;
+            }
+            w.flush()?;
+        }
+    }
+    Ok(())
+}
+
+/// `willis import FILE`: a backup into an empty database, all or nothing. The
+/// database is opened without creating the local user, so that it stays empty.
+pub fn import(args: &DbArgs, file: &Path, out: &mut dyn Write) -> anyhow::Result<()> {
+    let size = std::fs::metadata(file)
+        .with_context(|| format!("cannot read {}", file.display()))?
+        .len();
+    if size > MAX_IMPORT_BYTES {
+        bail!(
+            "{} is {size} bytes; backups over {MAX_IMPORT_BYTES} bytes are refused",
+            file.display()
+        );
+    }
+    let text =
+        std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let mut de = serde_json::Deserializer::from_str(&text);
+    let backup: Backup = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        anyhow!(
+            "{} is not a willis backup: {}: {}",
+            file.display(),
+            e.path(),
+            e.inner()
+        )
+    })?;
+    if backup.format != willis_store::BACKUP_FORMAT {
+        bail!(
+            "{}: format {:?} is not supported; expected {:?}",
+            file.display(),
+            backup.format,
+            willis_store::BACKUP_FORMAT
+        );
+    }
+    let (runtime, store) = connect(args)?;
+    runtime.block_on(store.import(&backup))?;
+    writeln!(
+        out,
+        "imported {} people and {} journal entries from {}",
+        backup.people.len(),
+        backup.entries.len(),
+        file.display()
+    )?;
+    Ok(())
+}

@@ -1,0 +1,354 @@
+//! `willis-store`: the durable journal.
+//!
+//! Users, the people they look after, an **append-only journal** of facts about
+//! each person, sharing and an audit trail, on SQLite (the default, one file) or
+//! PostgreSQL (clinics running several instances). The shape follows atuin: a
+//! [`Store`] trait, one implementation per backend with its own migrations, the
+//! backend chosen from the URL scheme by [`open`], and one behavioural test
+//! suite run against both.
+//!
+//! The journal never changes a row: a correction is a new entry that supersedes
+//! the old one, a deletion a tombstone entry. [`materialize`] rebuilds a
+//! `willis-record/1` [`RecordFile`](willis_core::RecordFile) from the entries
+//! as known at any moment.
+
+use std::future::Future;
+
+use chrono::{DateTime, Utc};
+
+mod error;
+pub mod journal;
+mod model;
+mod payload;
+mod postgres;
+mod sqlite;
+
+pub use error::{Result, StoreError};
+pub use journal::materialize;
+pub use model::{
+    now, Access, AuditId, AuditRow, Backup, BackupEntry, Entry, EntryId, NewAudit, NewEntry,
+    Person, PersonId, Share, ShareId, User, UserId, BACKUP_FORMAT,
+};
+pub use payload::Payload;
+pub use postgres::PgStore;
+pub use sqlite::SqliteStore;
+
+/// The storage operations every backend provides, with the same behaviour
+/// (checked by one test suite run against each).
+///
+/// Authorisation of reads is the caller's job ([`Store::access`] answers it);
+/// the store itself refuses an append by someone without write access and a
+/// share granted by someone without it, so the journal's `recorded_by` always
+/// names someone who was allowed.
+pub trait Store: Clone + Send + Sync + 'static {
+    /// Opens (creating an SQLite file if missing) and migrates.
+    fn connect(url: &str) -> impl Future<Output = Result<Self>> + Send
+    where
+        Self: Sized;
+
+    /// Brings the schema up to date; a second run is a no-op.
+    fn migrate(&self) -> impl Future<Output = Result<()>> + Send;
+
+    /// Closes the connections (waits for them to finish).
+    fn close(&self) -> impl Future<Output = ()> + Send;
+
+    fn create_user(
+        &self,
+        name: &str,
+        password_hash: Option<&str>,
+    ) -> impl Future<Output = Result<User>> + Send;
+    fn user(&self, id: UserId) -> impl Future<Output = Result<Option<User>>> + Send;
+    fn user_by_name(&self, name: &str) -> impl Future<Output = Result<Option<User>>> + Send;
+
+    fn create_person(
+        &self,
+        owner: UserId,
+        display_name: &str,
+    ) -> impl Future<Output = Result<Person>> + Send;
+    fn person(&self, id: PersonId) -> impl Future<Output = Result<Option<Person>>> + Send;
+    /// The people `user` owns (write access) and those shared with them and
+    /// active at `now`, with the access they have, ordered by person id.
+    fn people_of(
+        &self,
+        user: UserId,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<Vec<(Person, Access)>>> + Send;
+
+    /// Appends one entry in one transaction. `supersedes` must name an entry of
+    /// the same person that nothing supersedes yet; `recorded_by` needs write
+    /// access.
+    fn append(&self, entry: NewEntry) -> impl Future<Output = Result<Entry>> + Send;
+    /// Appends all entries in one transaction: all or nothing.
+    fn append_many(
+        &self,
+        entries: Vec<NewEntry>,
+    ) -> impl Future<Output = Result<Vec<Entry>>> + Send;
+    /// Every entry of the person, corrections and tombstones included, by id.
+    fn entries(&self, person: PersonId) -> impl Future<Output = Result<Vec<Entry>>> + Send;
+    fn last_entry(&self, person: PersonId) -> impl Future<Output = Result<Option<Entry>>> + Send;
+
+    /// Gives `grantee` access to `person`'s journal until `expires_at` (if any).
+    fn grant(
+        &self,
+        person: PersonId,
+        grantee: UserId,
+        access: Access,
+        by: UserId,
+        expires_at: Option<DateTime<Utc>>,
+    ) -> impl Future<Output = Result<Share>> + Send;
+    /// Ends a share; revoking it again keeps the first revocation time.
+    fn revoke(&self, share: ShareId) -> impl Future<Output = Result<Share>> + Send;
+    /// Every share of the person, revoked and expired ones included, by id.
+    fn shares(&self, person: PersonId) -> impl Future<Output = Result<Vec<Share>>> + Send;
+    /// The owner has write access; anyone else what their best share active at
+    /// `now` (not revoked, not expired) gives; `None` for no access.
+    fn access(
+        &self,
+        user: UserId,
+        person: PersonId,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<Option<Access>>> + Send;
+
+    fn audit(&self, row: NewAudit) -> impl Future<Output = Result<AuditRow>> + Send;
+    /// The audit rows about a person, oldest first.
+    fn audit_log(&self, person: PersonId) -> impl Future<Output = Result<Vec<AuditRow>>> + Send;
+
+    /// Every table, full history, in one consistent snapshot.
+    fn export(&self) -> impl Future<Output = Result<Backup>> + Send;
+    /// Restores a backup into an empty database, ids preserved, in one
+    /// transaction: a failure changes nothing.
+    fn import(&self, backup: &Backup) -> impl Future<Output = Result<()>> + Send;
+}
+
+/// The backend a URL names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    /// `sqlite:` (e.g. `sqlite://willis.db`, `sqlite:///var/lib/willis.db`) or
+    /// `postgres://` / `postgresql://`.
+    pub fn of_url(url: &str) -> Result<Backend> {
+        let Some((scheme, _)) = url.split_once(':') else {
+            return Err(StoreError::NoScheme {
+                url: url.to_string(),
+            });
+        };
+        match scheme.to_ascii_lowercase().as_str() {
+            "sqlite" => Ok(Backend::Sqlite),
+            "postgres" | "postgresql" => Ok(Backend::Postgres),
+            _ => Err(StoreError::UnsupportedScheme {
+                scheme: scheme.to_string(),
+            }),
+        }
+    }
+}
+
+/// A store of either backend, chosen at run time from the URL.
+#[derive(Debug, Clone)]
+pub enum AnyStore {
+    Sqlite(SqliteStore),
+    Postgres(PgStore),
+}
+
+/// Opens the store the URL names and brings its schema up to date.
+pub async fn open(url: &str) -> Result<AnyStore> {
+    match Backend::of_url(url)? {
+        Backend::Sqlite => Ok(AnyStore::Sqlite(SqliteStore::open(url).await?)),
+        Backend::Postgres => Ok(AnyStore::Postgres(PgStore::open(url).await?)),
+    }
+}
+
+impl AnyStore {
+    pub fn backend(&self) -> Backend {
+        match self {
+            AnyStore::Sqlite(_) => Backend::Sqlite,
+            AnyStore::Postgres(_) => Backend::Postgres,
+        }
+    }
+}
+
+macro_rules! dispatch {
+    ($self:ident . $method:ident ( $($arg:expr),* )) => {
+        match $self {
+            AnyStore::Sqlite(s) => s.$method($($arg),*).await,
+            AnyStore::Postgres(s) => s.$method($($arg),*).await,
+        }
+    };
+}
+
+impl Store for AnyStore {
+    async fn connect(url: &str) -> Result<Self> {
+        open(url).await
+    }
+    async fn migrate(&self) -> Result<()> {
+        dispatch!(self.migrate())
+    }
+    async fn close(&self) {
+        dispatch!(self.close())
+    }
+    async fn create_user(&self, name: &str, password_hash: Option<&str>) -> Result<User> {
+        dispatch!(self.create_user(name, password_hash))
+    }
+    async fn user(&self, id: UserId) -> Result<Option<User>> {
+        dispatch!(self.user(id))
+    }
+    async fn user_by_name(&self, name: &str) -> Result<Option<User>> {
+        dispatch!(self.user_by_name(name))
+    }
+    async fn create_person(&self, owner: UserId, display_name: &str) -> Result<Person> {
+        dispatch!(self.create_person(owner, display_name))
+    }
+    async fn person(&self, id: PersonId) -> Result<Option<Person>> {
+        dispatch!(self.person(id))
+    }
+    async fn people_of(&self, user: UserId, now: DateTime<Utc>) -> Result<Vec<(Person, Access)>> {
+        dispatch!(self.people_of(user, now))
+    }
+    async fn append(&self, entry: NewEntry) -> Result<Entry> {
+        dispatch!(self.append(entry))
+    }
+    async fn append_many(&self, entries: Vec<NewEntry>) -> Result<Vec<Entry>> {
+        dispatch!(self.append_many(entries))
+    }
+    async fn entries(&self, person: PersonId) -> Result<Vec<Entry>> {
+        dispatch!(self.entries(person))
+    }
+    async fn last_entry(&self, person: PersonId) -> Result<Option<Entry>> {
+        dispatch!(self.last_entry(person))
+    }
+    async fn grant(
+        &self,
+        person: PersonId,
+        grantee: UserId,
+        access: Access,
+        by: UserId,
+        expires_at: Option<DateTime<Utc>>,
+    ) -> Result<Share> {
+        dispatch!(self.grant(person, grantee, access, by, expires_at))
+    }
+    async fn revoke(&self, share: ShareId) -> Result<Share> {
+        dispatch!(self.revoke(share))
+    }
+    async fn shares(&self, person: PersonId) -> Result<Vec<Share>> {
+        dispatch!(self.shares(person))
+    }
+    async fn access(
+        &self,
+        user: UserId,
+        person: PersonId,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Access>> {
+        dispatch!(self.access(user, person, now))
+    }
+    async fn audit(&self, row: NewAudit) -> Result<AuditRow> {
+        dispatch!(self.audit(row))
+    }
+    async fn audit_log(&self, person: PersonId) -> Result<Vec<AuditRow>> {
+        dispatch!(self.audit_log(person))
+    }
+    async fn export(&self) -> Result<Backup> {
+        dispatch!(self.export())
+    }
+    async fn import(&self, backup: &Backup) -> Result<()> {
+        dispatch!(self.import(backup))
+    }
+}
+
+/// Checks of a new entry that need no database.
+fn check_new_entry(entry: &NewEntry) -> Result<(&'static str, String)> {
+    if entry.payload == Payload::Tombstone && entry.supersedes.is_none() {
+        return Err(StoreError::TombstoneWithoutTarget);
+    }
+    if let Some(date) = entry.payload.own_date() {
+        if !date.is_empty() && date.trim() != entry.effective.to_string() {
+            return Err(StoreError::DateMismatch {
+                kind: entry.payload.kind(),
+                date: date.to_string(),
+                effective: entry.effective,
+            });
+        }
+    }
+    entry.payload.encode()
+}
+
+fn check_name(what: &'static str, name: &str) -> Result<()> {
+    if name.trim().is_empty() {
+        Err(StoreError::EmptyName { what })
+    } else {
+        Ok(())
+    }
+}
+
+/// Checks a backup before writing any of it.
+fn check_backup(backup: &Backup) -> Result<Vec<Entry>> {
+    if backup.format != BACKUP_FORMAT {
+        return Err(StoreError::BackupFormat {
+            found: backup.format.clone(),
+            expected: BACKUP_FORMAT,
+        });
+    }
+    backup.entries.iter().map(BackupEntry::to_entry).collect()
+}
+
+/// The URL with any password replaced by `***`, for messages.
+fn redact(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    let (authority, tail) = match rest.find('/') {
+        Some(i) => rest.split_at(i),
+        None => (rest, ""),
+    };
+    match authority.rsplit_once('@') {
+        Some((credentials, host)) => match credentials.split_once(':') {
+            Some((user, _password)) => format!("{scheme}://{user}:***@{host}{tail}"),
+            None => url.to_string(),
+        },
+        None => url.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backend_from_scheme() {
+        assert_eq!(
+            Backend::of_url("sqlite://willis.db").unwrap(),
+            Backend::Sqlite
+        );
+        assert_eq!(
+            Backend::of_url("sqlite:///tmp/w.db").unwrap(),
+            Backend::Sqlite
+        );
+        assert_eq!(
+            Backend::of_url("postgres://u@h/db").unwrap(),
+            Backend::Postgres
+        );
+        assert_eq!(
+            Backend::of_url("postgresql://u@h/db").unwrap(),
+            Backend::Postgres
+        );
+        let err = Backend::of_url("mysql://u@h/db").unwrap_err().to_string();
+        assert_eq!(
+            err,
+            "unsupported database URL scheme \"mysql\"; use sqlite://PATH or postgres://..."
+        );
+        let err = Backend::of_url("willis.db").unwrap_err().to_string();
+        assert!(err.contains("has no scheme"), "{err}");
+    }
+
+    #[test]
+    fn passwords_are_hidden_in_messages() {
+        assert_eq!(
+            redact("postgres://u:secret@h:5432/db"),
+            "postgres://u:***@h:5432/db"
+        );
+        assert_eq!(redact("postgres://u@h/db"), "postgres://u@h/db");
+        assert_eq!(redact("postgres://h/db"), "postgres://h/db");
+    }
+}
