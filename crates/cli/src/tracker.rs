@@ -33,7 +33,15 @@ const MAX_IMPORT_BYTES: u64 = 512 * 1024 * 1024;
 pub struct DbArgs {
     /// Journal database: sqlite://PATH or postgres://… (default: willis.db in
     /// the platform data directory).
-    #[arg(long, global = true, env = "WILLIS_DB", value_name = "URL")]
+    /// `--db` alone means the default journal (as in `willis plan --db`).
+    #[arg(
+        long,
+        global = true,
+        env = "WILLIS_DB",
+        value_name = "URL",
+        num_args = 0..=1,
+        default_missing_value = ""
+    )]
     pub db: Option<String>,
     /// Whose journal: a person you look after (see `willis person`).
     #[arg(long, global = true, env = "WILLIS_PERSON", default_value = DEFAULT_PERSON)]
@@ -367,9 +375,9 @@ pub struct Session {
 }
 
 fn connect(args: &DbArgs) -> anyhow::Result<(tokio::runtime::Runtime, AnyStore)> {
-    let url = match &args.db {
-        Some(url) => url.clone(),
-        None => default_db_url()?,
+    let url = match args.db.as_deref() {
+        Some(url) if !url.is_empty() => url.to_string(),
+        _ => default_db_url()?,
     };
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()

@@ -247,7 +247,7 @@ fn logged_journal_plans_like_the_record_file() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("record.json");
     std::fs::write(&file, RECORD).unwrap();
-    let from_db = j.plan_json(&[]);
+    let from_db = j.plan_json(&["--db", &j.url]);
     let from_file = j.plan_json(&[file.to_str().unwrap()]);
     assert_eq!(from_db, from_file);
     // And the plan is a real one: iron and the warning about the SSRI.
@@ -499,4 +499,38 @@ fn db_flag_overrides_the_environment() {
     assert!(Path::new(other.url.trim_start_matches("sqlite://")).exists());
     let err = j.fails(&["--db", "mysql://x", "history"]);
     assert!(err.contains("mysql"), "{err}");
+}
+
+#[test]
+fn default_journal_lives_in_the_data_directory() {
+    let home = tempfile::tempdir().unwrap();
+    let data = home.path().join("data");
+    let run = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_willis"))
+            .args(args)
+            .env_remove("WILLIS_DB")
+            .env_remove("WILLIS_PERSON")
+            .env("HOME", home.path())
+            .env("XDG_DATA_HOME", &data)
+            .output()
+            .expect("the willis binary runs");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    run(&[
+        "log",
+        "lab",
+        "ferritin",
+        "41",
+        "ng/mL",
+        "--date",
+        "2026-11-01",
+    ]);
+    assert!(data.join("willis/willis.db").exists());
+    let plan = run(&["plan", "--db", "--format", "json", "--as-of", AS_OF]);
+    assert!(plan.contains("\"ferritin_ug_per_l\": 41.0"), "{plan}");
 }
