@@ -1,6 +1,7 @@
 //! The `willis` command line: argument parsing and wiring. Every clinical
 //! decision is made by `willis-core`; this crate only reads files and prints.
 
+pub mod check;
 pub mod text;
 pub mod tracker;
 
@@ -61,6 +62,9 @@ pub enum Command {
     },
     /// Restore a `willis export` backup into an empty database (all or nothing).
     Import { file: PathBuf },
+    /// The diagnostic questionnaire: asks in plain words, writes a record (or
+    /// journal entries with --db), and shows the plan.
+    Check(check::CheckArgs),
     /// The people whose journals you keep (yourself, a child, a parent).
     Person {
         #[command(subcommand)]
@@ -134,6 +138,7 @@ pub fn run(cli: Cli, out: &mut dyn Write, colour: bool) -> anyhow::Result<()> {
         Command::Export { format } => tracker::export(&Session::open(&cli.db)?, *format, out),
         Command::Import { file } => tracker::import(&cli.db, file, out),
         Command::Person { action } => tracker::person(&Session::open(&cli.db)?, action, out),
+        Command::Check(args) => check::run(args, &cli.db, out, colour),
     }
 }
 
@@ -162,6 +167,23 @@ fn plan(
             out.write_all(text::render(&assessment, style).as_bytes())?;
         }
     }
+    Ok(())
+}
+
+/// Writes a file whole or not at all: into a temporary file beside it, then a
+/// rename, so a failure never leaves a half-written file.
+pub fn write_atomically(path: &std::path::Path, bytes: &[u8]) -> anyhow::Result<()> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => std::path::Path::new("."),
+    };
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)
+        .with_context(|| format!("cannot write in {}", dir.display()))?;
+    tmp.write_all(bytes)
+        .and_then(|()| tmp.as_file().sync_all())
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    tmp.persist(path)
+        .map_err(|e| anyhow::anyhow!("cannot write {}: {}", path.display(), e.error))?;
     Ok(())
 }
 

@@ -407,7 +407,7 @@ impl Session {
         })
     }
 
-    fn block<T>(&self, f: impl std::future::Future<Output = T>) -> T {
+    pub(crate) fn block<T>(&self, f: impl std::future::Future<Output = T>) -> T {
         self.runtime.block_on(f)
     }
 
@@ -431,7 +431,12 @@ impl Session {
         )
     }
 
-    fn audit(&self, person: Option<&Person>, action: &str, detail: String) -> anyhow::Result<()> {
+    pub(crate) fn audit(
+        &self,
+        person: Option<&Person>,
+        action: &str,
+        detail: String,
+    ) -> anyhow::Result<()> {
         self.block(self.store.audit(NewAudit {
             user_id: Some(self.user.id),
             person_id: person.map(|p| p.id),
