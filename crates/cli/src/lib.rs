@@ -2,6 +2,8 @@
 //! decision is made by `willis-core`; this crate only reads files and prints.
 
 pub mod check;
+pub mod letter;
+pub mod remind;
 pub mod text;
 pub mod tracker;
 
@@ -65,6 +67,12 @@ pub enum Command {
     /// The diagnostic questionnaire: asks in plain words, writes a record (or
     /// journal entries with --db), and shows the plan.
     Check(check::CheckArgs),
+    /// A letter for the doctor (PDF or printable HTML): results with the RLS
+    /// targets, medicines, what was tried, the requests, charts, references.
+    Letter(letter::LetterArgs),
+    /// The plan's dated follow-up (retests, reviews, oral iron evenings) as an
+    /// iCalendar file for any calendar app.
+    Remind(remind::RemindArgs),
     /// The people whose journals you keep (yourself, a child, a parent).
     Person {
         #[command(subcommand)]
@@ -139,6 +147,8 @@ pub fn run(cli: Cli, out: &mut dyn Write, colour: bool) -> anyhow::Result<()> {
         Command::Import { file } => tracker::import(&cli.db, file, out),
         Command::Person { action } => tracker::person(&Session::open(&cli.db)?, action, out),
         Command::Check(args) => check::run(args, &cli.db, out, colour),
+        Command::Letter(args) => letter::run(args, &cli.db, out),
+        Command::Remind(args) => remind::run(args, &cli.db, out),
     }
 }
 

@@ -1,0 +1,90 @@
+//! `willis remind`: the plan's dated follow-ups and oral iron doses as an
+//! iCalendar file (`willis_report::ics`), from a record file or the journal.
+//!
+//! The file is written beside its target and renamed over it, so a failure
+//! never leaves a half-written calendar.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context as _;
+use chrono::NaiveDate;
+use willis_core::{assess, read_record};
+use willis_report::ics::{calendar, event_count, DEFAULT_HORIZON_DAYS};
+
+use crate::tracker::{DbArgs, Session};
+
+/// Longest `--days`: ten years of doses is already far past any retest.
+const MAX_DAYS: i64 = 3660;
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct RemindArgs {
+    /// The record file: JSON, or TOML when the name ends in .toml. Without it,
+    /// the calendar is made from the journal (`--db`, `--person`).
+    pub file: Option<PathBuf>,
+    /// Write the calendar to this file (default: standard output).
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Plan as on this date (YYYY-MM-DD) instead of today; later data is ignored.
+    #[arg(long, value_name = "DATE", value_parser = crate::tracker::parse_date)]
+    pub as_of: Option<NaiveDate>,
+    /// Which guideline's thresholds to apply.
+    #[arg(long, value_enum, default_value_t = crate::Guideline::Irlssg2018)]
+    pub guideline: crate::Guideline,
+    /// How many days of oral iron doses to put in the calendar, from the plan's date.
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = DEFAULT_HORIZON_DAYS,
+        value_parser = clap::value_parser!(u32).range(0..=MAX_DAYS)
+    )]
+    pub days: u32,
+}
+
+/// Runs `willis remind`: the calendar goes to `--out` (and a one-line note to
+/// `out`), or to `out` itself without `--out`.
+pub fn run(args: &RemindArgs, db: &DbArgs, out: &mut dyn Write) -> anyhow::Result<()> {
+    let record = match &args.file {
+        Some(file) => read_record(file)?,
+        None => Session::open(db)?.record(args.as_of)?,
+    };
+    let as_of = args
+        .as_of
+        .unwrap_or_else(|| chrono::Local::now().date_naive());
+    let assessment = assess(&record, as_of, args.guideline.into());
+    let ics = calendar(&assessment, chrono::Utc::now(), args.days);
+    match &args.out {
+        None => out
+            .write_all(ics.as_bytes())
+            .context("cannot write the calendar")?,
+        Some(path) => {
+            write_atomically(path, ics.as_bytes())?;
+            let n = event_count(&ics);
+            let events = if n == 1 { "event" } else { "events" };
+            writeln!(out, "wrote {n} {events} to {}", path.display())?;
+        }
+    }
+    Ok(())
+}
+
+/// Writes `bytes` to a temporary file in `path`'s directory, flushes it to
+/// disk and renames it over `path`: readers see the old file or the whole new
+/// one, and on any error the temporary file is removed.
+fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    let dir = match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    };
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".willis-remind-")
+        .suffix(".tmp")
+        .tempfile_in(dir)
+        .with_context(|| format!("cannot write in {}", dir.display()))?;
+    tmp.write_all(bytes)
+        .and_then(|()| tmp.as_file().sync_all())
+        .with_context(|| format!("cannot write {}", tmp.path().display()))?;
+    tmp.persist(path)
+        .map_err(|e| e.error)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(())
+}

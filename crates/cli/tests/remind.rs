@@ -1,0 +1,279 @@
+//! `willis remind` end to end: a record file or the journal in, an iCalendar
+//! file out (or on standard output), and nothing half-written on failure.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const AS_OF: &str = "2026-11-23";
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn sample(name: &str) -> String {
+    root()
+        .join("examples/records")
+        .join(name)
+        .display()
+        .to_string()
+}
+
+fn willis(args: &[&str], db: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_willis"))
+        .args(args)
+        .env(
+            "WILLIS_DB",
+            format!("sqlite://{}", db.join("willis.db").display()),
+        )
+        .env_remove("WILLIS_PERSON")
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("the willis binary runs")
+}
+
+fn ok(args: &[&str], dir: &Path) -> String {
+    let out = willis(args, dir);
+    assert!(
+        out.status.success(),
+        "willis {}: {}",
+        args.join(" "),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("utf-8")
+}
+
+fn fails(args: &[&str], dir: &Path) -> String {
+    let out = willis(args, dir);
+    assert!(
+        !out.status.success(),
+        "willis {} should fail",
+        args.join(" ")
+    );
+    let err = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(!err.contains("panicked"), "{err}");
+    err
+}
+
+/// Files in `dir` other than the journal.
+fn files(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        .filter(|n| !n.starts_with("willis.db"))
+        .collect();
+    names.sort();
+    names
+}
+
+fn check_ics(ics: &str) {
+    assert!(ics.starts_with("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:"));
+    assert!(ics.ends_with("END:VCALENDAR\r\n"));
+    assert!(!ics.replace("\r\n", "").contains('\n'));
+    assert!(ics.split("\r\n").all(|l| l.len() <= 75));
+}
+
+#[test]
+fn writes_the_calendar_to_a_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("plan.ics");
+    let said = ok(
+        &[
+            "remind",
+            &sample("typical-low-ferritin.json"),
+            "--as-of",
+            AS_OF,
+            "--out",
+            target.to_str().unwrap(),
+        ],
+        dir.path(),
+    );
+    assert_eq!(
+        said.trim_end(),
+        format!("wrote 2 events to {}", target.display())
+    );
+    let ics = std::fs::read_to_string(&target).unwrap();
+    check_ics(&ics);
+    assert!(ics.contains("\r\nUID:retest.iron-2027-02-15@willis\r\n"));
+    assert!(ics.contains("\r\nDTSTART;VALUE=DATE:20270215\r\n"));
+    assert!(ics.contains("\r\nRRULE:FREQ=DAILY;INTERVAL=1;COUNT=84\r\n"));
+    assert_eq!(files(dir.path()), ["plan.ics"], "no temporary file left");
+}
+
+#[test]
+fn writes_to_standard_output_without_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let ics = ok(
+        &[
+            "remind",
+            &sample("typical-low-ferritin.json"),
+            "--as-of",
+            AS_OF,
+            "--days",
+            "0",
+        ],
+        dir.path(),
+    );
+    check_ics(&ics);
+    assert_eq!(ics.matches("BEGIN:VEVENT").count(), 1);
+    assert!(!ics.contains("RRULE"), "no doses with --days 0");
+}
+
+#[test]
+fn days_and_guideline_are_passed_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let ics = ok(
+        &[
+            "remind",
+            &sample("typical-low-ferritin.json"),
+            "--as-of",
+            AS_OF,
+            "--days",
+            "30",
+            "--guideline",
+            "aasm-2024",
+        ],
+        dir.path(),
+    );
+    assert!(ics.contains("\r\nRRULE:FREQ=DAILY;INTERVAL=1;COUNT=30\r\n"));
+    fails(
+        &[
+            "remind",
+            &sample("typical-low-ferritin.json"),
+            "--days",
+            "100000",
+        ],
+        dir.path(),
+    );
+}
+
+#[test]
+fn a_failure_leaves_the_old_file_and_no_temporary_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("plan.ics");
+    std::fs::write(&target, "the old calendar").unwrap();
+    let broken = dir.path().join("broken.json");
+    std::fs::write(
+        &broken,
+        r#"{ "format": "willis-record/1", "labs": [ { "test": "ferritin", "value": 40, "unit": "mg/furlong", "date": "2026-11-01" } ] }"#,
+    )
+    .unwrap();
+    let err = fails(
+        &[
+            "remind",
+            broken.to_str().unwrap(),
+            "--as-of",
+            AS_OF,
+            "--out",
+            target.to_str().unwrap(),
+        ],
+        dir.path(),
+    );
+    assert!(err.contains("mg/furlong"), "{err}");
+    assert_eq!(
+        std::fs::read_to_string(&target).unwrap(),
+        "the old calendar"
+    );
+    assert_eq!(files(dir.path()), ["broken.json", "plan.ics"]);
+
+    // A directory that does not exist: an error naming it, nothing written.
+    let nowhere = dir.path().join("missing/plan.ics");
+    let err = fails(
+        &[
+            "remind",
+            &sample("typical-low-ferritin.json"),
+            "--as-of",
+            AS_OF,
+            "--out",
+            nowhere.to_str().unwrap(),
+        ],
+        dir.path(),
+    );
+    assert!(err.contains("missing"), "{err}");
+    assert!(!nowhere.exists());
+}
+
+#[test]
+fn from_the_journal() {
+    let dir = tempfile::tempdir().unwrap();
+    for args in [
+        &[
+            "log",
+            "patient",
+            "--birth-date",
+            "1972-06-01",
+            "--sex",
+            "female",
+        ][..],
+        &[
+            "log",
+            "symptoms",
+            "--urge",
+            "yes",
+            "--rest",
+            "yes",
+            "--movement",
+            "yes",
+            "--evening",
+            "yes",
+            "--not-explained",
+            "yes",
+            "--days-per-week",
+            "6",
+            "--irls",
+            "22",
+            "--date",
+            "2026-09-15",
+        ],
+        &[
+            "log",
+            "lab",
+            "ferritin",
+            "33",
+            "ug/L",
+            "--date",
+            "2026-09-15",
+            "--fasting",
+            "--morning",
+        ],
+        &[
+            "log",
+            "lab",
+            "tsat",
+            "12",
+            "%",
+            "--date",
+            "2026-09-15",
+            "--fasting",
+            "--morning",
+        ],
+        &[
+            "log",
+            "iron",
+            "infusion",
+            "--product",
+            "ferric derisomaltose",
+            "--dose-mg",
+            "1000",
+            "--date",
+            "2026-11-01",
+        ],
+    ] {
+        ok(args, dir.path());
+    }
+    let target = dir.path().join("from-journal.ics");
+    let said = ok(
+        &[
+            "remind",
+            "--as-of",
+            AS_OF,
+            "--out",
+            target.to_str().unwrap(),
+        ],
+        dir.path(),
+    );
+    assert!(said.starts_with("wrote 2 events to "), "{said}");
+    let ics = std::fs::read_to_string(&target).unwrap();
+    check_ics(&ics);
+    assert!(ics.contains("\r\nUID:retest.iron-2026-12-27@willis\r\n"));
+    assert!(ics.contains("\r\nUID:review.iv-response-2026-12-13@willis\r\n"));
+}

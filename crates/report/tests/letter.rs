@@ -1,0 +1,264 @@
+//! The letter for the doctor: its content follows the assessment, the HTML is
+//! escaped and stable (snapshots), and the PDF is a real PDF whose text holds
+//! the key results and requests.
+
+use std::path::PathBuf;
+
+use chrono::NaiveDate;
+use willis_core::{assess, read_record, Assessment, Profile, Record};
+use willis_report::letter::{self, LetterContent};
+
+fn as_of() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 11, 23).unwrap()
+}
+
+fn sample(name: &str) -> (Record, Assessment) {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../examples/records")
+        .join(name);
+    let record = read_record(&path).unwrap();
+    let assessment = assess(&record, as_of(), Profile::default());
+    (record, assessment)
+}
+
+fn content(name: &str, person: Option<&str>) -> LetterContent {
+    let (record, assessment) = sample(name);
+    LetterContent::new(&record, &assessment, person)
+}
+
+#[test]
+fn iv_request_carries_the_criteria_that_make_it_appropriate() {
+    let c = content("typical-low-ferritin.json", None);
+    let iv = c.requests.iter().find(|r| r.id == "iron.iv").unwrap();
+    assert!(iv
+        .title
+        .contains("1000 mg ferric carboxymaltose or ferric derisomaltose"));
+    assert!(iv.detail.contains("single infusion"));
+    assert!(iv.because.iter().any(|b| b.contains("ferritin 45 µg/L")));
+    assert!(!iv.refs.is_empty());
+    // Oral iron beside it is the alternative, and says so.
+    let oral = c.requests.iter().find(|r| r.id == "iron.oral").unwrap();
+    assert_eq!(
+        oral.lead.as_deref(),
+        Some("Or, if an infusion is not possible:")
+    );
+    // Lifestyle steps are self-care, not requests.
+    assert!(c.requests.iter().all(|r| !r.id.starts_with("lifestyle.")));
+    assert_eq!(c.self_care.len(), 2);
+}
+
+#[test]
+fn ferritin_in_lab_range_is_shown_below_the_rls_target() {
+    let c = content("typical-low-ferritin.json", None);
+    let ferritin = c.results.iter().find(|r| r.test == "Ferritin").unwrap();
+    assert_eq!(ferritin.result, "45 ng/mL");
+    assert_eq!(ferritin.typical.as_deref(), Some("15–150 ng/mL"));
+    assert_eq!(
+        ferritin.comment.as_deref(),
+        Some("in the typical range, but below the 75–100 µg/L that RLS guidelines aim for")
+    );
+    assert!(ferritin.flag);
+    // TSAT was derived from iron and TIBC; the letter says so.
+    let tsat = c.results.iter().find(|r| r.test == "TSAT").unwrap();
+    assert_eq!(tsat.result, "17.7 %");
+    assert_eq!(tsat.basis.as_deref(), Some("derived from iron and TIBC"));
+    assert!(tsat.flag);
+    // Units as the lab printed them, spelled properly.
+    let iron = c.results.iter().find(|r| r.test == "Serum iron").unwrap();
+    assert_eq!(iron.result, "11 µmol/L");
+}
+
+#[test]
+fn medicines_that_can_worsen_rls_are_marked() {
+    let c = content("typical-low-ferritin.json", None);
+    let zoloft = c
+        .medicines
+        .iter()
+        .find(|m| m.name.starts_with("Zoloft"))
+        .unwrap();
+    assert_eq!(zoloft.name, "Zoloft (sertraline)");
+    assert!(zoloft.flagged);
+    assert_eq!(zoloft.marks, ["can worsen RLS (SSRI antidepressant)"]);
+    let ibuprofen = c.medicines.iter().find(|m| m.name == "ibuprofen").unwrap();
+    assert!(!ibuprofen.flagged);
+
+    let c = content("pramipexole-augmentation.json", None);
+    let mirapexin = c
+        .medicines
+        .iter()
+        .find(|m| m.name.starts_with("Mirapexin"))
+        .unwrap();
+    assert!(mirapexin.flagged);
+    assert!(
+        mirapexin.marks.iter().any(|m| m.contains("augmentation")),
+        "{:?}",
+        mirapexin.marks
+    );
+}
+
+#[test]
+fn opioid_request_explains_ehr_alerts() {
+    let c = content("ferritin-above-300.json", None);
+    assert!(c.requests.iter().any(|r| r.id == "drug.opioid-low-dose"));
+    let note = c.opioid_note.as_ref().unwrap();
+    assert!(note.text.contains("opioid-risk alerts"));
+    assert!(!note.refs.is_empty());
+    // What was tried and how it went.
+    assert!(c
+        .tried
+        .iter()
+        .any(|t| t.what.starts_with("gabapentin") && t.outcome == "did not help" && t.failed));
+    assert!(c
+        .tried
+        .iter()
+        .any(|t| t.what.starts_with("Lyrica") && t.failed));
+    // No opioid, no note.
+    assert!(content("typical-low-ferritin.json", None)
+        .opioid_note
+        .is_none());
+}
+
+#[test]
+fn infusions_are_listed_with_their_response_and_earlier_ferritin() {
+    let c = content("after-infusion-repeat.toml", None);
+    let iv = c
+        .tried
+        .iter()
+        .find(|t| t.what.starts_with("IV iron"))
+        .unwrap();
+    assert_eq!(iv.what, "IV iron, ferric carboxymaltose 1000 mg");
+    assert_eq!(iv.outcome, "RLS improved");
+    let ferritin = c.results.iter().find(|r| r.test == "Ferritin").unwrap();
+    assert_eq!(ferritin.earlier, ["410 µg/L (2025-12-20)"]);
+}
+
+#[test]
+fn references_are_numbered_in_order_of_first_citation_and_all_used() {
+    let c = content("typical-low-ferritin.json", Some("Ann Lee"));
+    for (i, r) in c.references.iter().enumerate() {
+        assert_eq!(r.number, i + 1);
+    }
+    let mut cited: Vec<usize> = c
+        .requests
+        .iter()
+        .flat_map(|r| r.refs.clone())
+        .chain(c.cautions.iter().flat_map(|w| w.refs.clone()))
+        .chain(c.results.iter().flat_map(|r| r.refs.clone()))
+        .collect();
+    cited.sort();
+    cited.dedup();
+    assert_eq!(cited, (1..=c.references.len()).collect::<Vec<_>>());
+}
+
+#[test]
+fn child_letter_speaks_of_my_child_and_gives_no_adult_ranges() {
+    let c = content("child.json", None);
+    assert!(c.intro.starts_with("My child has"));
+    let ferritin = c.results.iter().find(|r| r.test == "Ferritin").unwrap();
+    assert_eq!(ferritin.typical, None);
+    assert!(ferritin.comment.as_deref().unwrap().contains("in children"));
+}
+
+#[test]
+fn html_escapes_every_piece_of_text() {
+    let c = content(
+        "typical-low-ferritin.json",
+        Some("<script>alert('x')</script> & Co"),
+    );
+    let html = letter::html(&c);
+    assert!(!html.contains("<script>"));
+    assert!(html.contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; Co"));
+    assert!(html.starts_with("<!DOCTYPE html>"));
+    assert!(html.contains("@media print"));
+}
+
+fn html_snapshot(name: &str, person: Option<&str>) -> String {
+    letter::html(&content(name, person))
+}
+
+#[test]
+fn html_typical_low_ferritin() {
+    insta::assert_snapshot!(html_snapshot("typical-low-ferritin.json", Some("Ann Lee")));
+}
+
+#[test]
+fn html_ferritin_above_300_with_opioid() {
+    insta::assert_snapshot!(html_snapshot("ferritin-above-300.json", None));
+}
+
+#[test]
+fn html_pramipexole_augmentation() {
+    insta::assert_snapshot!(html_snapshot("pramipexole-augmentation.json", None));
+}
+
+#[cfg(feature = "pdf")]
+mod pdf {
+    use super::*;
+
+    fn pdf_text(bytes: &[u8]) -> (usize, String) {
+        let doc = lopdf::Document::load_mem(bytes).expect("a PDF that lopdf can parse");
+        let pages: Vec<u32> = doc.get_pages().keys().copied().collect();
+        let text = doc.extract_text(&pages).expect("extractable text");
+        // Line breaks in the layout are not word breaks in the content.
+        let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        (pages.len(), text)
+    }
+
+    #[test]
+    fn pdf_holds_the_key_results_and_requests() {
+        let bytes = letter::pdf(&content("typical-low-ferritin.json", Some("Ann Lee"))).unwrap();
+        assert!(bytes.starts_with(b"%PDF"));
+        let (pages, text) = pdf_text(&bytes);
+        assert!((1..=2).contains(&pages), "{pages} pages");
+        for wanted in [
+            "Ann Lee",
+            "45 ng/mL",
+            "75–100 µg/L",
+            "1000 mg",
+            "ferric carboxymaltose",
+            "single infusion",
+            "Zoloft",
+            "can worsen RLS",
+            "References",
+        ] {
+            assert!(
+                text.contains(wanted),
+                "{wanted:?} not in the PDF text:\n{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn pdf_explains_opioid_alerts() {
+        let bytes = letter::pdf(&content("ferritin-above-300.json", None)).unwrap();
+        let (pages, text) = pdf_text(&bytes);
+        assert!((1..=2).contains(&pages), "{pages} pages");
+        assert!(text.contains("opioid-risk alerts"), "{text}");
+        assert!(
+            text.contains("340 ug/L") || text.contains("340 µg/L"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn pdf_of_every_sample_record_has_one_or_two_pages() {
+        for name in [
+            "after-infusion-repeat.toml",
+            "pramipexole-augmentation.json",
+            "pregnancy.json",
+            "child.json",
+        ] {
+            let bytes = letter::pdf(&content(name, None)).unwrap();
+            let (pages, _) = pdf_text(&bytes);
+            assert!((1..=2).contains(&pages), "{name}: {pages} pages");
+        }
+    }
+
+    #[test]
+    fn user_text_is_never_markup() {
+        let name = "#set page(width: 1cm) *bold* $x$ [link] \\ \"quote\" <tag> @ref";
+        let bytes = letter::pdf(&content("typical-low-ferritin.json", Some(name))).unwrap();
+        let (_, text) = pdf_text(&bytes);
+        assert!(text.contains("#set page(width: 1cm)"), "{text}");
+    }
+}
