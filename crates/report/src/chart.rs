@@ -67,14 +67,17 @@ const NOTE_COLOUR: &str = "#555555";
 /// derived from iron and TIBC (or transferrin) measured on the same day, and
 /// its point says so.
 pub fn iron_chart(record: &Record, as_of: NaiveDate) -> Chart {
-    let ferritin: Vec<Point> = labs(record, LabTest::Ferritin, as_of)
+    let mut ferritin: Vec<Point> = labs(record, LabTest::Ferritin, as_of)
         .map(|l| Point {
             date: l.date,
             value: l.value,
             label: format!("{}: ferritin {} µg/L", l.date, num(l.value)),
+            hollow: false,
         })
         .collect();
-    let tsat = tsat_points(record, as_of);
+    let mut tsat = tsat_points(record, as_of);
+    mark_post_infusion(record, &mut ferritin);
+    mark_post_infusion(record, &mut tsat);
     let infusions: Vec<_> = record
         .infusions
         .iter()
@@ -206,6 +209,17 @@ pub fn iron_chart(record: &Record, as_of: NaiveDate) -> Chart {
         );
     }
 
+    if ferritin.iter().chain(&tsat).any(|p| p.hollow) {
+        let window = Knowledge::get().common.post_infusion_blind_days;
+        svg.text(
+            RIGHT,
+            ferritin_panel.top - 5.0,
+            "end",
+            9.0,
+            TEXT_COLOUR,
+            &format!("ring: drawn within {window} days of an infusion, reads falsely high"),
+        );
+    }
     svg.date_ticks(&axis);
     let mut points = 0;
     points += svg.series(&axis, &ferritin_panel, &ferritin, FERRITIN_COLOUR);
@@ -238,6 +252,7 @@ pub fn diary_chart(record: &Record, as_of: NaiveDate) -> Chart {
                 date: e.date,
                 value: f64::from(s),
                 label: format!("{}: severity {s}/10{}", e.date, parts(e)),
+                hollow: false,
             })
         })
         .collect();
@@ -248,6 +263,7 @@ pub fn diary_chart(record: &Record, as_of: NaiveDate) -> Chart {
                 date: e.date,
                 value: evening_minutes(t),
                 label: format!("{}: onset {}{}", e.date, t.format("%H:%M"), parts(e)),
+                hollow: false,
             })
         })
         .collect();
@@ -305,6 +321,9 @@ struct Point {
     date: NaiveDate,
     value: f64,
     label: String,
+    /// Drawn as a ring: a value the plan does not use (drawn too soon after an
+    /// infusion).
+    hollow: bool,
 }
 
 fn labs(record: &Record, test: LabTest, as_of: NaiveDate) -> impl Iterator<Item = &LabResult> {
@@ -324,6 +343,7 @@ fn tsat_points(record: &Record, as_of: NaiveDate) -> Vec<Point> {
             date: l.date,
             value: l.value,
             label: format!("{}: TSAT {} %", l.date, num(l.value)),
+            hollow: false,
         })
         .collect();
     let same_day = |test: LabTest, date: NaiveDate| {
@@ -350,12 +370,32 @@ fn tsat_points(record: &Record, as_of: NaiveDate) -> Vec<Point> {
                     date,
                     value: percent,
                     label: format!("{date}: TSAT {} % (derived from {basis})", num(percent)),
+                    hollow: false,
                 });
             }
         }
     }
     points.sort_by_key(|p| p.date);
     points
+}
+
+/// Rings instead of dots for iron values drawn within the post-infusion
+/// window (`post_infusion_blind_days`), which read falsely high and which the
+/// plan does not act on.
+fn mark_post_infusion(record: &Record, points: &mut [Point]) {
+    let window = Knowledge::get().common.post_infusion_blind_days;
+    for p in points.iter_mut() {
+        let soon_after = record.infusions.iter().any(|i| {
+            let after = (p.date - i.date).num_days();
+            (0..window).contains(&after)
+        });
+        if soon_after {
+            p.hollow = true;
+            p.label.push_str(&format!(
+                " (within {window} days of an infusion: reads falsely high, not used by the plan)"
+            ));
+        }
+    }
 }
 
 /// The ferritin and TSAT values the rules compare against, from the compiled-in
@@ -399,24 +439,20 @@ fn min_of(values: impl Iterator<Item = f64>) -> Option<f64> {
 }
 
 /// The top of a value axis starting at 0: room above `max`, rounded up to a
-/// whole number of the smallest step (from `steps`, or multiples of the last)
-/// that needs at most five intervals. Returns (top, step).
+/// whole number of the smallest step (from `steps`, then doublings of the
+/// last) that needs at most five intervals. Returns (top, step).
 fn nice_top(max: f64, steps: &[f64]) -> (f64, f64) {
     let want = (max * 1.1).max(1.0);
-    let last = steps.last().copied().unwrap_or(1.0);
-    let mut candidates = steps.to_vec();
-    let mut step = last;
-    while candidates.len() < steps.len() + 60 {
-        step *= 2.0;
-        candidates.push(step);
+    if !want.is_finite() {
+        return (1.0, 1.0);
     }
-    for step in candidates {
-        let top = (want / step).ceil() * step;
-        if top / step <= 5.0 {
-            return (top, step);
-        }
+    let mut step = steps.first().copied().unwrap_or(1.0);
+    let mut given = steps.iter().copied().skip(1);
+    // Doubling reaches `want / 5` after finitely many steps: `want` is finite.
+    while (want / step).ceil() > 5.0 {
+        step = given.next().unwrap_or(step * 2.0);
     }
-    (want, want)
+    ((want / step).ceil() * step, step)
 }
 
 /// Dates to x positions: from the first date shown (at least `min_span_days`
@@ -432,7 +468,9 @@ impl TimeAxis {
         as_of: NaiveDate,
         min_span_days: i64,
     ) -> TimeAxis {
-        let earliest = as_of - Duration::days(min_span_days);
+        let earliest = as_of
+            .checked_sub_signed(Duration::days(min_span_days))
+            .unwrap_or(NaiveDate::MIN);
         let start = dates.fold(earliest, NaiveDate::min);
         TimeAxis { start, end: as_of }
     }
@@ -451,10 +489,10 @@ impl TimeAxis {
         if (self.end - self.start).num_days() < WEEKLY_BELOW_DAYS {
             let weeks = (self.end - self.start).num_days() / 7 + 1;
             let step = (weeks + 6) / 7;
-            let monday = self.start
-                + Duration::days((7 - i64::from(self.start.weekday().num_days_from_monday())) % 7);
+            let to_monday = (7 - i64::from(self.start.weekday().num_days_from_monday())) % 7;
+            let monday = self.start.checked_add_signed(Duration::days(to_monday));
             return (0..)
-                .map(|n| monday + Duration::weeks(n * step))
+                .map_while(|n| monday?.checked_add_signed(Duration::weeks(n * step)))
                 .take_while(|d| *d <= self.end)
                 .map(|d| (d, d.format("%-d %b").to_string()))
                 .collect();
@@ -681,8 +719,13 @@ impl Svg {
             ));
         }
         for p in points {
+            let (fill, stroke) = if p.hollow {
+                ("white", colour)
+            } else {
+                (colour, "white")
+            };
             self.put(format_args!(
-                r#"<circle cx="{:.1}" cy="{:.1}" r="3.5" fill="{colour}" stroke="white" stroke-width="1"><title>{}</title></circle>"#,
+                r#"<circle cx="{:.1}" cy="{:.1}" r="3.5" fill="{fill}" stroke="{stroke}" stroke-width="1.5"><title>{}</title></circle>"#,
                 axis.x(p.date),
                 panel.y(p.value),
                 escape(&p.label)

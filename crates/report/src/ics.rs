@@ -8,7 +8,7 @@
 //! escaping and folding at 75 octets, no clock inside (`now` is only the
 //! DTSTAMP), so the same assessment and `now` give the same bytes.
 
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use willis_core::knowledge::Knowledge;
 use willis_core::Assessment;
 
@@ -64,7 +64,7 @@ pub fn calendar(assessment: &Assessment, now: DateTime<Utc>, horizon_days: u32) 
         ics.line(&format!("DTSTART;VALUE=DATE:{}", ics_date(item.date)));
         ics.line(&format!(
             "DTEND;VALUE=DATE:{}",
-            ics_date(item.date + Duration::days(1))
+            ics_date(item.date.succ_opt().unwrap_or(item.date))
         ));
         ics.prop_text("SUMMARY", &summary);
         ics.prop_text(

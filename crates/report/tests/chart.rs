@@ -298,6 +298,34 @@ fn month_and_week_ticks_on_the_date_axis() {
 }
 
 #[test]
+fn iron_drawn_soon_after_an_infusion_is_a_ring() {
+    let r = record(json!({
+        "labs": [
+            lab("ferritin", 30.0, "ug/L", "2026-09-01"),
+            lab("ferritin", 410.0, "ug/L", "2026-10-11"),
+            lab("tsat", 38.0, "%", "2026-10-11"),
+            lab("ferritin", 150.0, "ug/L", "2026-11-15"),
+        ],
+        "iron_treatments": [ { "route": "iv", "date": "2026-10-01" } ]
+    }));
+    let chart = iron_chart(&r, day("2026-11-22"));
+    let doc = parse(&chart);
+    let rings: Vec<&str> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("circle") && n.attribute("fill") == Some("white"))
+        .filter_map(|n| n.children().find(|c| c.has_tag_name("title")))
+        .filter_map(|t| t.text())
+        .collect();
+    assert_eq!(rings.len(), 2, "{rings:?}");
+    assert!(rings[0].starts_with("2026-10-11: ferritin 410 µg/L (within 28 days of an infusion"));
+    assert!(rings[1].starts_with("2026-10-11: TSAT 38 % (within 28 days"));
+    assert_eq!(chart.points, 4);
+    assert!(texts(&doc)
+        .iter()
+        .any(|t| t.starts_with("ring: drawn within 28 days")));
+}
+
+#[test]
 fn text_from_the_record_is_escaped() {
     let r = record(json!({ "iron_treatments": [
         { "route": "iv", "product": "<Ferinject> & \"co\"", "date": "2026-10-01" }

@@ -172,6 +172,77 @@ fn html_escapes_every_piece_of_text() {
     assert!(html.contains("@media print"));
 }
 
+/// A year of care: four iron panels, a failed oral course, eight diary days.
+const HISTORY: &str = r#"{
+  "format": "willis-record/1",
+  "patient": { "birth_date": "1972-03-14", "sex": "female" },
+  "symptoms": {
+    "urge_to_move": true, "worse_at_rest": true, "relieved_by_movement": true,
+    "worse_evening_or_night": true, "not_explained_by_other_condition": true,
+    "days_per_week": 6, "irls_total": 23, "onset_time": "20:30", "body_parts": ["legs"]
+  },
+  "labs": [
+    { "test": "ferritin", "value": 38, "unit": "ng/mL", "date": "2025-11-10", "fasting": true, "morning": true },
+    { "test": "tsat", "value": 15, "unit": "%", "date": "2025-11-10", "fasting": true, "morning": true },
+    { "test": "ferritin", "value": 52, "unit": "ng/mL", "date": "2026-03-02", "fasting": true, "morning": true },
+    { "test": "tsat", "value": 18, "unit": "%", "date": "2026-03-02", "fasting": true, "morning": true },
+    { "test": "ferritin", "value": 61, "unit": "ng/mL", "date": "2026-07-20", "fasting": true, "morning": true },
+    { "test": "tsat", "value": 19, "unit": "%", "date": "2026-07-20", "fasting": true, "morning": true },
+    { "test": "ferritin", "value": 58, "unit": "ng/mL", "date": "2026-11-02", "fasting": true, "morning": true },
+    { "test": "tsat", "value": 19, "unit": "%", "date": "2026-11-02", "fasting": true, "morning": true },
+    { "test": "vitamin_d", "value": 62, "unit": "nmol/L", "date": "2026-11-02" },
+    { "test": "vitamin_b12", "value": 350, "unit": "pg/mL", "date": "2026-11-02" },
+    { "test": "folate", "value": 7, "unit": "ng/mL", "date": "2026-11-02" }
+  ],
+  "medications": [
+    { "name": "amitriptyline", "dose": "10 mg at night", "started": "2023-01-01" },
+    { "name": "pregabalin", "dose": "75 mg", "started": "2025-02-01", "stopped": "2025-05-01", "outcome": "side-effects" }
+  ],
+  "iron_treatments": [
+    { "route": "oral", "product": "ferrous sulfate", "elemental_mg": 65, "started": "2025-11-15", "stopped": "2026-07-20", "schedule": "daily", "outcome": "ineffective" }
+  ],
+  "diary": [
+    { "date": "2026-10-01", "severity": 7, "onset_time": "20:00", "sleep_hours": 5 },
+    { "date": "2026-10-08", "severity": 8, "onset_time": "19:30", "sleep_hours": 5 },
+    { "date": "2026-10-15", "severity": 6, "onset_time": "20:30", "sleep_hours": 6 },
+    { "date": "2026-10-22", "severity": 7, "onset_time": "20:00", "sleep_hours": 5.5 },
+    { "date": "2026-10-29", "severity": 8, "onset_time": "19:00", "sleep_hours": 4.5 },
+    { "date": "2026-11-05", "severity": 7, "onset_time": "19:30", "sleep_hours": 5 },
+    { "date": "2026-11-12", "severity": 6, "onset_time": "20:00", "sleep_hours": 6 },
+    { "date": "2026-11-19", "severity": 7, "onset_time": "20:00", "sleep_hours": 5 }
+  ]
+}"#;
+
+fn history() -> LetterContent {
+    let record = willis_core::parse_json(HISTORY).unwrap();
+    let assessment = assess(&record, as_of(), Profile::default());
+    LetterContent::new(&record, &assessment, Some("Ann Lee"))
+}
+
+#[test]
+fn charts_appear_once_there_is_a_trend_and_are_inlined() {
+    let c = history();
+    let titles: Vec<_> = c.charts.iter().map(|f| f.title.as_str()).collect();
+    assert_eq!(
+        titles,
+        [
+            "Ferritin and TSAT over time",
+            "Symptom diary: severity (0–10) and time of onset"
+        ]
+    );
+    let html = letter::html(&c);
+    assert_eq!(html.matches("<svg").count(), 2);
+    // A single measurement is not a trend: no chart.
+    assert!(content("typical-low-ferritin.json", None).charts.is_empty());
+    // The failed oral course is in "tried", and earlier ferritins are listed.
+    assert!(c
+        .tried
+        .iter()
+        .any(|t| t.what.starts_with("oral iron, ferrous sulfate") && t.failed));
+    let ferritin = c.results.iter().find(|r| r.test == "Ferritin").unwrap();
+    assert_eq!(ferritin.earlier.len(), 3);
+}
+
 fn html_snapshot(name: &str, person: Option<&str>) -> String {
     letter::html(&content(name, person))
 }
@@ -252,6 +323,17 @@ mod pdf {
             let (pages, _) = pdf_text(&bytes);
             assert!((1..=2).contains(&pages), "{name}: {pages} pages");
         }
+    }
+
+    #[test]
+    fn pdf_with_charts_stays_within_two_pages() {
+        let bytes = letter::pdf(&history()).unwrap();
+        let (pages, text) = pdf_text(&bytes);
+        assert!((1..=2).contains(&pages), "{pages} pages");
+        assert!(
+            text.contains("Ferritin, µg/L") || text.contains("Ferritin"),
+            "{text}"
+        );
     }
 
     #[test]

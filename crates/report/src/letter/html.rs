@@ -124,8 +124,8 @@ fn result_row(out: &mut String, r: &ResultRow, with_range: bool) {
     };
     let _ = writeln!(
         out,
-        "<tr><td>{}</td><td class=\"num\"><strong>{}</strong>{basis}</td><td class=\"num\">{}</td>\
-         {}<td>{comment}{}{earlier}</td></tr>",
+        "<tr><td>{}</td><td class=\"num\"><strong>{}</strong></td><td class=\"num\">{}</td>\
+         {}<td>{comment}{}{basis}{earlier}</td></tr>",
         escape(&r.test),
         escape(&r.result),
         r.date,

@@ -66,7 +66,9 @@ enum Who {
 }
 
 /// (test, unit as normalised by `units::normalise_unit`, who, low, high).
-const TABLE: &[(LabTest, &str, Who, Option<f64>, Option<f64>)] = &[
+type Row = (LabTest, &'static str, Who, Option<f64>, Option<f64>);
+
+const TABLE: &[Row] = &[
     (
         LabTest::Ferritin,
         "µg/L",
