@@ -39,6 +39,7 @@ fn ok(out: &Output) -> String {
     String::from_utf8(out.stdout.clone()).unwrap()
 }
 
+#[cfg(feature = "pdf")]
 #[test]
 fn pdf_letter_by_default() {
     let dir = tempfile::tempdir().unwrap();
@@ -164,4 +165,23 @@ fn a_broken_record_writes_nothing() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("mg/furlong"), "{err}");
     assert!(!dir.path().join("letter.pdf").exists());
+}
+
+#[cfg(not(feature = "pdf"))]
+#[test]
+fn without_the_pdf_feature_the_pdf_letter_says_how_to_get_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = willis(
+        dir.path(),
+        &[
+            "letter",
+            &sample("typical-low-ferritin.json"),
+            "--as-of",
+            AS_OF,
+        ],
+    );
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("--format html"), "{err}");
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
 }
