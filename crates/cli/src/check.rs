@@ -36,8 +36,9 @@ pub struct CheckArgs {
     /// says which) instead of writing a record file.
     #[arg(long = "to-journal")]
     pub to_journal: bool,
-    /// The date the answers are about (default: today).
-    #[arg(long, value_parser = crate::tracker::parse_date)]
+    /// The date the answers are about and the plan is made for (default:
+    /// today); results dated later are left out.
+    #[arg(long, value_parser = crate::clock::parse_date)]
     pub as_of: Option<NaiveDate>,
     /// Which guideline's thresholds the plan applies.
     #[arg(long, value_enum, default_value_t = Guideline::Irlssg2018)]
@@ -362,9 +363,11 @@ fn ask(day: NaiveDate) -> anyhow::Result<Answers> {
 
 /// `willis check`.
 pub fn run(args: &CheckArgs, db: &DbArgs, out: &mut dyn Write, colour: bool) -> anyhow::Result<()> {
-    let day = args
-        .as_of
-        .unwrap_or_else(|| chrono::Local::now().date_naive());
+    let today = crate::clock::today()?;
+    let day = args.as_of.unwrap_or(today);
+    if day > today {
+        bail!("--as-of {day} is after today ({today}); answers describe today or an earlier day");
+    }
     let answers = match &args.answers {
         Some(path) => read_answers(path)?,
         None if std::io::stdin().is_terminal() => ask(day)?,
@@ -374,7 +377,7 @@ pub fn run(args: &CheckArgs, db: &DbArgs, out: &mut dyn Write, colour: bool) -> 
     };
     let file = answers.to_record(day);
     let record = file
-        .validate(Knowledge::get())
+        .validate_on(Knowledge::get(), today)
         .map_err(|e| anyhow!("answer {e}"))?;
 
     if args.to_journal || db.db.is_some() {

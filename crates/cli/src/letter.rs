@@ -9,12 +9,11 @@ use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
-use chrono::NaiveDate;
 use clap::ValueEnum;
-use willis_core::{assess, read_record};
+use willis_core::assess;
 use willis_report::letter::{self, LetterContent};
 
-use crate::tracker::{DbArgs, Session};
+use crate::tracker::DbArgs;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum LetterFormat {
@@ -48,10 +47,8 @@ pub struct LetterArgs {
     /// The name to put on the letter (optional; not stored anywhere).
     #[arg(long, value_name = "NAME")]
     pub name: Option<String>,
-    /// Date the letter and assess as on this day (YYYY-MM-DD) instead of
-    /// today; later data is ignored.
-    #[arg(long, value_name = "DATE", value_parser = crate::tracker::parse_date)]
-    pub as_of: Option<NaiveDate>,
+    #[command(flatten)]
+    pub when: crate::clock::When,
     /// Which guideline's thresholds to apply.
     #[arg(long, value_enum, default_value_t = crate::Guideline::Irlssg2018)]
     pub guideline: crate::Guideline,
@@ -68,13 +65,7 @@ pub fn run(args: &LetterArgs, db: &DbArgs, out: &mut dyn Write) -> anyhow::Resul
              or use --format html"
         );
     }
-    let record = match &args.file {
-        Some(file) => read_record(file)?,
-        None => Session::open(db)?.record(args.as_of)?,
-    };
-    let as_of = args
-        .as_of
-        .unwrap_or_else(|| chrono::Local::now().date_naive());
+    let (record, as_of) = crate::record_and_date(args.file.as_deref(), &args.when, db)?;
     let assessment = assess(&record, as_of, args.guideline.into());
     let content = LetterContent::new(&record, &assessment, args.name.as_deref());
     let bytes = render(&content, args.format)?;

@@ -2,18 +2,19 @@
 //! decision is made by `willis-core`; this crate only reads files and prints.
 
 pub mod check;
+pub mod clock;
 pub mod letter;
 pub mod remind;
 pub mod text;
 pub mod tracker;
 
 use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
 use chrono::NaiveDate;
 use clap::{Parser, Subcommand, ValueEnum};
-use willis_core::{assess, read_record, Profile};
+use willis_core::{assess, read_record_on, Profile, Record};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -45,8 +46,12 @@ pub enum Command {
     /// The journal as a table.
     History {
         /// Only entries dated on or after this day.
-        #[arg(long, value_parser = tracker::parse_date)]
+        #[arg(long, value_parser = clock::parse_date)]
         since: Option<NaiveDate>,
+        /// The journal as it stood at this moment (a date means the end of that
+        /// day; or 2026-11-20T18:30, or RFC 3339): later entries are not shown.
+        #[arg(long, value_name = "TIME", value_parser = clock::parse_moment)]
+        known_at: Option<chrono::DateTime<chrono::Utc>>,
     },
     /// Revert the newest journal entry (nothing is erased: run again to redo).
     Undo,
@@ -119,17 +124,31 @@ pub struct PlanArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
-    /// Assess as on this date (YYYY-MM-DD) instead of today; later data is ignored.
-    #[arg(long, value_name = "DATE", value_parser = parse_date)]
-    pub as_of: Option<NaiveDate>,
+    #[command(flatten)]
+    pub when: clock::When,
     /// Which guideline's thresholds to apply.
     #[arg(long, value_enum, default_value_t = Guideline::Irlssg2018)]
     pub guideline: Guideline,
 }
 
-fn parse_date(s: &str) -> Result<NaiveDate, String> {
-    NaiveDate::parse_from_str(s, "%Y-%m-%d")
-        .map_err(|_| format!("{s:?} is not a valid date; use YYYY-MM-DD, e.g. 2026-03-01"))
+/// The record to plan from and the plan's date: a record file (facts dated
+/// after today are refused), or the journal for `--as-of` as known at
+/// `--known-at`. The one place where plan, letter and remind read their input.
+pub fn record_and_date(
+    file: Option<&Path>,
+    when: &clock::When,
+    db: &tracker::DbArgs,
+) -> anyhow::Result<(Record, NaiveDate)> {
+    let today = clock::today()?;
+    let as_of = when.as_of.unwrap_or(today);
+    let record = match file {
+        Some(file) => {
+            when.for_file()?;
+            read_record_on(file, today)?
+        }
+        None => tracker::Session::open(db)?.record(as_of, when.known_at)?,
+    };
+    Ok((record, as_of))
 }
 
 /// Runs a parsed command line, writing the result to `out`.
@@ -141,7 +160,9 @@ pub fn run(cli: Cli, out: &mut dyn Write, colour: bool) -> anyhow::Result<()> {
         Command::Correct { id, entry } => {
             tracker::log(&Session::open(&cli.db)?, entry, Some(*id), out)
         }
-        Command::History { since } => tracker::history(&Session::open(&cli.db)?, *since, out),
+        Command::History { since, known_at } => {
+            tracker::history(&Session::open(&cli.db)?, *since, *known_at, out)
+        }
         Command::Undo => tracker::undo(&Session::open(&cli.db)?, out),
         Command::Export { format } => tracker::export(&Session::open(&cli.db)?, *format, out),
         Command::Import { file } => tracker::import(&cli.db, file, out),
@@ -158,13 +179,7 @@ fn plan(
     out: &mut dyn Write,
     colour: bool,
 ) -> anyhow::Result<()> {
-    let record = match &args.file {
-        Some(file) => read_record(file)?,
-        None => tracker::Session::open(db)?.record(args.as_of)?,
-    };
-    let as_of = args
-        .as_of
-        .unwrap_or_else(|| chrono::Local::now().date_naive());
+    let (record, as_of) = record_and_date(args.file.as_deref(), &args.when, db)?;
     let assessment = assess(&record, as_of, args.guideline.into());
     match args.format {
         Format::Json => {

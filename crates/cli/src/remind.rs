@@ -8,11 +8,10 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
-use chrono::NaiveDate;
-use willis_core::{assess, read_record};
+use willis_core::assess;
 use willis_report::ics::{calendar, event_count, DEFAULT_HORIZON_DAYS};
 
-use crate::tracker::{DbArgs, Session};
+use crate::tracker::DbArgs;
 
 /// Longest `--days`: ten years of doses is already far past any retest.
 const MAX_DAYS: i64 = 3660;
@@ -25,9 +24,8 @@ pub struct RemindArgs {
     /// Write the calendar to this file (default: standard output).
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
-    /// Plan as on this date (YYYY-MM-DD) instead of today; later data is ignored.
-    #[arg(long, value_name = "DATE", value_parser = crate::tracker::parse_date)]
-    pub as_of: Option<NaiveDate>,
+    #[command(flatten)]
+    pub when: crate::clock::When,
     /// Which guideline's thresholds to apply.
     #[arg(long, value_enum, default_value_t = crate::Guideline::Irlssg2018)]
     pub guideline: crate::Guideline,
@@ -44,13 +42,7 @@ pub struct RemindArgs {
 /// Runs `willis remind`: the calendar goes to `--out` (and a one-line note to
 /// `out`), or to `out` itself without `--out`.
 pub fn run(args: &RemindArgs, db: &DbArgs, out: &mut dyn Write) -> anyhow::Result<()> {
-    let record = match &args.file {
-        Some(file) => read_record(file)?,
-        None => Session::open(db)?.record(args.as_of)?,
-    };
-    let as_of = args
-        .as_of
-        .unwrap_or_else(|| chrono::Local::now().date_naive());
+    let (record, as_of) = crate::record_and_date(args.file.as_deref(), &args.when, db)?;
     let assessment = assess(&record, as_of, args.guideline.into());
     let ics = calendar(&assessment, chrono::Utc::now(), args.days);
     match &args.out {

@@ -94,7 +94,13 @@ const LOG: &[&[&str]] = &[
         "--areas",
         "legs",
     ],
-    &["log", "condition", "peripheral-neuropathy"],
+    &[
+        "log",
+        "condition",
+        "peripheral-neuropathy",
+        "--date",
+        "2020-01-01",
+    ],
     &[
         "log",
         "lab",

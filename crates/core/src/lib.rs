@@ -8,6 +8,7 @@
 mod assess;
 pub mod assessment;
 pub mod error;
+mod future;
 pub mod knowledge;
 pub mod parse;
 pub mod record;
@@ -18,7 +19,7 @@ pub use assess::assess;
 pub use assessment::{Assessment, Category, DiagnosisStatus, Level, Pathway, Step, Warning};
 pub use error::RecordError;
 pub use knowledge::{Knowledge, Profile, KNOWLEDGE_VERSION};
-pub use parse::{parse_json, parse_toml, read_record};
+pub use parse::{parse_json, parse_toml, read_record, read_record_file, read_record_on};
 pub use record::Record;
 pub use wire::{
     AugmentationFile, DiaryFile, HabitsFile, IronTreatmentFile, LabFile, MedicationFile,

@@ -2,6 +2,8 @@
 
 use std::path::Path;
 
+use chrono::NaiveDate;
+
 use crate::error::{RecordError, RecordSyntax};
 use crate::knowledge::Knowledge;
 use crate::record::Record;
@@ -22,6 +24,18 @@ pub fn parse_toml(text: &str) -> Result<Record, RecordError> {
 
 /// Reads a record file; `.toml` files are TOML, everything else JSON.
 pub fn read_record(path: &Path) -> Result<Record, RecordError> {
+    read_record_file(path)?.validate(Knowledge::get())
+}
+
+/// Reads a record file and refuses facts dated after `today` (see
+/// [`RecordFile::refuse_future`]): what a front end that knows the date calls.
+pub fn read_record_on(path: &Path, today: NaiveDate) -> Result<Record, RecordError> {
+    read_record_file(path)?.validate_on(Knowledge::get(), today)
+}
+
+/// Reads a record file without validating it (size limit, JSON or TOML by the
+/// `.toml` extension, errors with the field path).
+pub fn read_record_file(path: &Path) -> Result<RecordFile, RecordError> {
     let io = |message: String| RecordError::Io {
         path: path.display().to_string(),
         message,
@@ -39,9 +53,9 @@ pub fn read_record(path: &Path) -> Result<Record, RecordError> {
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("toml"));
     if is_toml {
-        parse_toml(&text)
+        record_file_from_toml(&text)
     } else {
-        parse_json(&text)
+        record_file_from_json(&text)
     }
 }
 

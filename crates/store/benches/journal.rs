@@ -86,7 +86,7 @@ fn bench_backend<S: Store>(c: &mut Criterion, rt: &Runtime, name: &str, url: &st
     group.bench_function(BenchmarkId::new("load_materialize_validate", name), |b| {
         b.iter(|| {
             let entries = rt.block_on(store.entries(long.id)).unwrap();
-            materialize(&entries, None)
+            materialize(&entries, None, None)
                 .validate(Knowledge::get())
                 .unwrap()
         })
@@ -122,11 +122,11 @@ fn main() {
         entries
     });
     c.bench_function("two_years/materialize", |b| {
-        b.iter(|| materialize(black_box(&entries), None))
+        b.iter(|| materialize(black_box(&entries), None, None))
     });
     c.bench_function("two_years/materialize_validate", |b| {
         b.iter(|| {
-            materialize(black_box(&entries), None)
+            materialize(black_box(&entries), None, None)
                 .validate(Knowledge::get())
                 .unwrap()
         })

@@ -1,24 +1,37 @@
 //! From journal entries to a `willis-record/1` record: a pure function, no IO.
 //!
 //! The journal is append-only. A correction is a new entry that supersedes the
-//! old one; a deletion is a tombstone entry that supersedes it. So the record as
-//! it was known at any moment can be rebuilt: take the entries recorded by then,
-//! keep the head of each correction chain, and fold them in date order.
+//! old one; a deletion is a tombstone entry that supersedes it. So the record can
+//! be rebuilt as it was known at any moment, and for any date.
+//!
+//! Two different times answer two different questions:
+//! - **as of a date** (`--as-of`): the plan made for that day, from everything
+//!   known now. An entry counts by the date of the fact it records (a lab's
+//!   date, a diary night, a medicine's start), whenever it was typed in.
+//! - **known at a moment** (`--known-at`): what the journal held then; entries
+//!   recorded later, corrections and undos included, are not applied.
 
 use std::collections::HashSet;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use willis_core::{IronTreatmentFile, MedicationFile, RecordFile, RECORD_FORMAT};
 
 use crate::model::{Entry, EntryId};
 use crate::payload::Payload;
 
-/// The record of one person as known at `known_at` (everything when `None`).
+/// The record of one person for the date `as_of`, as known at `known_at`
+/// (`None`: every date, and everything recorded).
 ///
 /// 1. Only entries recorded at or before `known_at` are visible.
 /// 2. An entry superseded by another visible entry is dropped, so a chain
 ///    A ← B ← C resolves to C; a tombstone removes what it supersedes and itself.
-/// 3. The rest are folded in (effective date, id) order:
+/// 3. Entries dated after `as_of` are left out, with one exception: the
+///    descriptions of the person (patient details, symptoms, habits). Of each,
+///    the newest dated on or before `as_of` is used; when every one is dated
+///    later, the oldest stands in for the earlier day (a birth date or the
+///    answers to the diagnostic questions typed in today describe last week
+///    too). Conditions count from their date like any other fact.
+/// 4. The rest are folded in (effective date, id) order:
 ///    - labs and diary nights as given, dated by the effective date;
 ///    - a medication start opens a course; a change sets the dose of the latest
 ///      open course of that name (or opens one with an unknown start); a stop
@@ -34,7 +47,11 @@ use crate::payload::Payload;
 ///
 /// `entries` are one person's. The caller validates the result with
 /// `RecordFile::validate(willis_core::Knowledge::get())`.
-pub fn materialize(entries: &[Entry], known_at: Option<DateTime<Utc>>) -> RecordFile {
+pub fn materialize(
+    entries: &[Entry],
+    as_of: Option<NaiveDate>,
+    known_at: Option<DateTime<Utc>>,
+) -> RecordFile {
     let visible: Vec<&Entry> = entries
         .iter()
         .filter(|e| known_at.is_none_or(|t| e.recorded_at <= t))
@@ -45,12 +62,41 @@ pub fn materialize(entries: &[Entry], known_at: Option<DateTime<Utc>>) -> Record
         .filter(|e| !superseded.contains(&e.id) && e.payload != Payload::Tombstone)
         .collect();
     live.sort_by_key(|e| (e.effective, e.id));
+    if let Some(day) = as_of {
+        live = on_or_before(live, day);
+    }
 
     let mut fold = Fold::default();
     for entry in &live {
         fold.add(entry);
     }
     fold.finish()
+}
+
+/// Is this entry a description of the person that replaces the last one whole?
+fn is_description(payload: &Payload) -> bool {
+    matches!(
+        payload,
+        Payload::Patient(_) | Payload::Symptoms(_) | Payload::Habits(_)
+    )
+}
+
+/// Rule 3 of [`materialize`], on entries sorted by (date, id).
+fn on_or_before(live: Vec<&Entry>, day: NaiveDate) -> Vec<&Entry> {
+    let kinds_known_by_then: HashSet<&str> = live
+        .iter()
+        .filter(|e| e.effective <= day && is_description(&e.payload))
+        .map(|e| e.kind())
+        .collect();
+    let mut stand_ins: HashSet<&str> = HashSet::new();
+    live.into_iter()
+        .filter(|e| {
+            e.effective <= day
+                || (is_description(&e.payload)
+                    && !kinds_known_by_then.contains(e.kind())
+                    && stand_ins.insert(e.kind()))
+        })
+        .collect()
 }
 
 #[derive(Default)]
@@ -266,10 +312,10 @@ mod tests {
             id
         }
         fn record(&self) -> RecordFile {
-            materialize(&self.entries, None)
+            materialize(&self.entries, None, None)
         }
         fn record_at(&self, hours: i64) -> RecordFile {
-            materialize(&self.entries, Some(t(hours)))
+            materialize(&self.entries, None, Some(t(hours)))
         }
     }
 
@@ -411,6 +457,84 @@ mod tests {
         assert_eq!(values(&j.record_at(2)), [40.0]);
         assert!(j.record_at(3).labs.is_empty());
         assert!(j.record().labs.is_empty());
+    }
+
+    fn record_for(j: &Journal, as_of: &str) -> RecordFile {
+        materialize(&j.entries, Some(day(as_of)), None)
+    }
+
+    #[test]
+    fn as_of_counts_facts_by_their_date_not_by_when_they_were_typed() {
+        let mut j = Journal::default();
+        // Recorded in this order (hours 1, 2, 3), dated out of order.
+        j.add("2026-03-10", ferritin(30.0));
+        j.add("2026-02-01", ferritin(20.0));
+        j.add("2026-03-01", start("gabapentin", None));
+        assert_eq!(values(&record_for(&j, "2026-02-28")), [20.0]);
+        assert!(record_for(&j, "2026-02-28").medications.is_empty());
+        assert_eq!(values(&record_for(&j, "2026-03-10")), [20.0, 30.0]);
+        assert_eq!(record_for(&j, "2026-03-10").medications.len(), 1);
+        assert!(record_for(&j, "2026-01-31").labs.is_empty());
+    }
+
+    #[test]
+    fn as_of_leaves_out_stops_outcomes_and_conditions_dated_later() {
+        let mut j = Journal::default();
+        j.add("2026-01-01", start("gabapentin", None));
+        j.add("2026-04-01", stop("gabapentin", Some("side-effects")));
+        j.add(
+            "2026-02-01",
+            Payload::Condition {
+                name: "diabetes".into(),
+            },
+        );
+        j.add(
+            "2026-05-01",
+            Payload::ConditionResolved {
+                name: "diabetes".into(),
+            },
+        );
+        let march = record_for(&j, "2026-03-01");
+        assert_eq!(march.medications[0].stopped, None);
+        assert_eq!(march.medications[0].outcome, None);
+        assert_eq!(march.conditions, ["diabetes"]);
+        assert!(record_for(&j, "2026-01-15").conditions.is_empty());
+        assert!(record_for(&j, "2026-06-01").conditions.is_empty());
+        let june = record_for(&j, "2026-06-01");
+        assert_eq!(june.medications[0].stopped.as_deref(), Some("2026-04-01"));
+    }
+
+    #[test]
+    fn as_of_takes_the_description_of_that_day_or_the_oldest_one() {
+        let mut j = Journal::default();
+        let described = |days: i64| {
+            Payload::Symptoms(SymptomsFile {
+                days_per_week: Some(days),
+                ..SymptomsFile::default()
+            })
+        };
+        j.add("2026-03-01", described(2));
+        j.add("2026-06-01", described(6));
+        let days_on = |d: &str| record_for(&j, d).symptoms.unwrap().days_per_week;
+        assert_eq!(days_on("2026-05-31"), Some(2));
+        assert_eq!(days_on("2026-06-01"), Some(6));
+        // Nothing dated on or before: the oldest description stands in.
+        assert_eq!(days_on("2026-01-01"), Some(2));
+    }
+
+    #[test]
+    fn as_of_and_known_at_combine() {
+        let mut j = Journal::default();
+        let a = j.add("2026-03-01", ferritin(400.0)); // hour 1
+        j.correct(a, "2026-03-01", ferritin(40.0)); // hour 2
+        j.add("2026-04-01", ferritin(60.0)); // hour 3
+        let both = |as_of: &str, hours: i64| {
+            values(&materialize(&j.entries, Some(day(as_of)), Some(t(hours))))
+        };
+        assert_eq!(both("2026-03-31", 1), [400.0]);
+        assert_eq!(both("2026-03-31", 3), [40.0]);
+        assert_eq!(both("2026-04-01", 3), [40.0, 60.0]);
+        assert_eq!(both("2026-04-01", 2), [40.0]);
     }
 
     #[test]

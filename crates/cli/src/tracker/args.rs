@@ -326,7 +326,4 @@ pub enum PersonCmd {
     List,
 }
 
-pub fn parse_date(s: &str) -> Result<NaiveDate, String> {
-    NaiveDate::parse_from_str(s, "%Y-%m-%d")
-        .map_err(|_| format!("{s:?} is not a valid date; use YYYY-MM-DD, e.g. 2026-03-01"))
-}
+pub use crate::clock::parse_date;

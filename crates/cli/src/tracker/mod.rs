@@ -9,7 +9,7 @@ use std::io::Write;
 use std::path::Path;
 
 use anyhow::{anyhow, bail, Context as _};
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 mod args;
 
 pub use args::*;
@@ -36,10 +36,6 @@ pub fn default_db_url() -> anyhow::Result<String> {
         .join("willis");
     std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
     Ok(format!("sqlite://{}", dir.join("willis.db").display()))
-}
-
-fn today() -> NaiveDate {
-    chrono::Local::now().date_naive()
 }
 
 /// An open journal, the local user and the person the command is about.
@@ -123,25 +119,27 @@ impl Session {
         Ok(())
     }
 
-    /// The person's record as known at the end of `as_of`, validated.
-    pub fn record(&self, as_of: Option<NaiveDate>) -> anyhow::Result<Record> {
+    /// The person's record for the date `as_of`, from the journal as it stood
+    /// at `known_at` (everything recorded when `None`), validated. Facts count
+    /// by their own dates (see `willis_store::materialize`).
+    pub fn record(
+        &self,
+        as_of: NaiveDate,
+        known_at: Option<DateTime<Utc>>,
+    ) -> anyhow::Result<Record> {
         let person = self.person()?;
         let entries = self.block(self.store.entries(person.id))?;
         self.audit(Some(&person), "read", "plan".to_string())?;
-        let known_at = as_of
-            .and_then(|d| d.succ_opt())
-            .and_then(|d| d.and_hms_opt(0, 0, 0))
-            .map(|t| t.and_utc())
-            .filter(|t| *t <= willis_store::now());
-        let file = materialize(&entries, known_at);
+        let file = materialize(&entries, Some(as_of), known_at);
         file.validate(Knowledge::get())
             .map_err(|e| anyhow!("the journal does not make a valid record: {e}"))
     }
 }
 
 /// Checks a payload the way `willis plan` would check the same fact in a record
-/// file, so a bad unit or date is refused before it reaches the journal.
-fn check(payload: &Payload, effective: NaiveDate) -> anyhow::Result<()> {
+/// file, so a bad unit or date, or a date after `today`, is refused before it
+/// reaches the journal.
+fn check(payload: &Payload, effective: NaiveDate, today: NaiveDate) -> anyhow::Result<()> {
     let mut file = RecordFile {
         format: RECORD_FORMAT.to_string(),
         ..RecordFile::default()
@@ -178,15 +176,17 @@ fn check(payload: &Payload, effective: NaiveDate) -> anyhow::Result<()> {
                 recorded_by: willis_store::UserId(1),
                 supersedes: None,
             };
-            file = materialize(&[entry], None);
+            file = materialize(&[entry], None, None);
             ""
         }
     };
-    file.validate(Knowledge::get()).map(|_| ()).map_err(|e| {
-        let text = e.to_string();
-        let text = text.strip_prefix(prefix).unwrap_or(&text).to_string();
-        anyhow!(text)
-    })
+    file.validate_on(Knowledge::get(), today)
+        .map(|_| ())
+        .map_err(|e| {
+            let text = e.to_string();
+            let text = text.strip_prefix(prefix).unwrap_or(&text).to_string();
+            anyhow!(text)
+        })
 }
 
 fn date_text(d: NaiveDate) -> String {
@@ -195,7 +195,8 @@ fn date_text(d: NaiveDate) -> String {
 
 /// Turns a `log` command into the journal entry's date and payload.
 pub fn payload_of(cmd: &LogCmd) -> anyhow::Result<(NaiveDate, Payload)> {
-    let or_today = |d: &Option<NaiveDate>| d.unwrap_or_else(today);
+    let today = crate::clock::today()?;
+    let or_today = |d: &Option<NaiveDate>| d.unwrap_or(today);
     let (date, payload) = match cmd {
         LogCmd::Lab(a) => {
             let date = or_today(&a.date);
@@ -364,7 +365,13 @@ pub fn payload_of(cmd: &LogCmd) -> anyhow::Result<(NaiveDate, Payload)> {
             }),
         ),
     };
-    check(&payload, date)?;
+    if date > today {
+        bail!(
+            "--date {date} is after today ({today}); an entry cannot be dated in the future, \
+             so check the year, month and day"
+        );
+    }
+    check(&payload, date, today)?;
     Ok((date, payload))
 }
 
@@ -601,10 +608,12 @@ pub fn summary(p: &Payload) -> String {
 pub fn history(
     session: &Session,
     since: Option<NaiveDate>,
+    known_at: Option<DateTime<Utc>>,
     out: &mut dyn Write,
 ) -> anyhow::Result<()> {
     let person = session.person()?;
-    let entries = session.block(session.store.entries(person.id))?;
+    let mut entries = session.block(session.store.entries(person.id))?;
+    entries.retain(|e| known_at.is_none_or(|t| e.recorded_at <= t));
     session.audit(Some(&person), "read", "history".to_string())?;
     let shown: Vec<&Entry> = entries
         .iter()

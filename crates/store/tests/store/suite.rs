@@ -41,7 +41,7 @@ fn night(severity: i64) -> Payload {
 }
 
 fn values(entries: &[Entry], known_at: Option<DateTime<Utc>>) -> Vec<f64> {
-    materialize(entries, known_at)
+    materialize(entries, None, known_at)
         .labs
         .iter()
         .map(|l| l.value)
@@ -658,7 +658,7 @@ pub async fn a_stored_journal_becomes_a_valid_record<S: Store>(fresh: &Fresh) {
         ));
     }
     store.append_many(batch).await.unwrap();
-    let record = materialize(&store.entries(me.id).await.unwrap(), None)
+    let record = materialize(&store.entries(me.id).await.unwrap(), None, None)
         .validate(Knowledge::get())
         .unwrap();
     assert_eq!(record.diary.len(), 60);
@@ -774,7 +774,7 @@ pub async fn concurrent_corrections_of_one_entry<S: Store>(fresh: &Fresh) {
     }
     assert_eq!(won, 1);
     assert_eq!(
-        materialize(&store.entries(me.id).await.unwrap(), None)
+        materialize(&store.entries(me.id).await.unwrap(), None, None)
             .diary
             .len(),
         1
@@ -983,8 +983,8 @@ pub async fn export_import_round_trip<S: Store>(fresh: &Fresh) {
     assert_eq!(again, backup);
     assert_eq!(serde_json::to_string_pretty(&again).unwrap(), text);
     assert_eq!(
-        materialize(&target.entries(me.id).await.unwrap(), None),
-        materialize(&source.entries(me.id).await.unwrap(), None)
+        materialize(&target.entries(me.id).await.unwrap(), None, None),
+        materialize(&source.entries(me.id).await.unwrap(), None, None)
     );
 
     // New rows continue after the imported ids.
