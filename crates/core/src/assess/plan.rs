@@ -65,6 +65,7 @@ impl Plan {
             sources: text.sources.clone(),
             due: Some(self.as_of),
             schedule: None,
+            timing: None,
             subject: None,
             differences: Vec::new(),
         });
