@@ -18,7 +18,7 @@ use willis_core::units::LabTest;
 use willis_core::{
     assess, parse_json, parse_toml, Assessment, AugmentationFile, DiagnosisStatus, DiaryFile,
     HabitsFile, IronTreatmentFile, LabFile, MedicationFile, Pathway, PatientFile, Profile, Record,
-    RecordError, RecordFile, SymptomsFile, RECORD_FORMAT,
+    RecordError, RecordFile, SleepFile, SymptomsFile, RECORD_FORMAT,
 };
 
 // ---------------------------------------------------------------------------
@@ -135,6 +135,11 @@ fn symptoms() -> impl Strategy<Value = SymptomsFile> {
         option::of(time_of_day()),
         subsequence(BODY_PARTS, 0..=3),
         option::weighted(0.3, augmentation()),
+        (
+            option::weighted(0.2, any::<bool>()),
+            option::weighted(0.2, any::<bool>()),
+            option::weighted(0.2, any::<bool>()),
+        ),
     )
         .prop_map(
             |(
@@ -144,6 +149,7 @@ fn symptoms() -> impl Strategy<Value = SymptomsFile> {
                 onset,
                 parts,
                 aug,
+                (impulse, one_sided, weakness),
             )| {
                 SymptomsFile {
                     urge_to_move: urge,
@@ -157,9 +163,32 @@ fn symptoms() -> impl Strategy<Value = SymptomsFile> {
                     onset_time: onset,
                     body_parts: parts.into_iter().map(str::to_string).collect(),
                     augmentation: aug,
+                    impulse_control_problems: impulse,
+                    one_sided,
+                    weakness_or_numbness: weakness,
                 }
             },
         )
+}
+
+/// The `sleep` section: apnoea and limb-movement cues around their thresholds.
+fn sleep() -> impl Strategy<Value = SleepFile> {
+    (
+        option::of(any::<bool>()),
+        option::of(any::<bool>()),
+        option::of(any::<bool>()),
+        option::of(prop_oneof![Just(10i64), Just(11), 0i64..=24]),
+        option::of(any::<bool>()),
+        option::of(prop_oneof![Just(5.0), Just(5.1), Just(15.0), Just(15.1), 0.0..60.0f64]),
+    )
+        .prop_map(|(snoring, apneas, sleepy, epworth, jerks, plms)| SleepFile {
+            snoring,
+            witnessed_apneas: apneas,
+            excessive_daytime_sleepiness: sleepy,
+            epworth,
+            limb_jerks_reported: jerks,
+            plms_index: plms,
+        })
 }
 
 /// Spellings of each test's units as labs print them (canonical and others).
@@ -524,6 +553,7 @@ fn record_file() -> impl Strategy<Value = RecordFile> {
         diary(),
         proptest::bool::weighted(0.3),
         option::weighted(0.25, infusion_story()),
+        option::weighted(0.3, sleep()),
     )
         .prop_map(
             |(
@@ -537,6 +567,7 @@ fn record_file() -> impl Strategy<Value = RecordFile> {
                 mut diary,
                 align,
                 story,
+                sleep,
             )| {
                 if let Some((infusion, story_labs)) = story {
                     iron.push(infusion);
@@ -567,6 +598,7 @@ fn record_file() -> impl Strategy<Value = RecordFile> {
                     medications: meds,
                     iron_treatments: iron,
                     habits,
+                    sleep,
                     diary,
                 }
             },

@@ -271,14 +271,6 @@ impl<'a> Context<'a> {
         meds.chain(conditions).collect()
     }
 
-    /// Oral iron courses taken for at least the trial length by `as_of`.
-    pub fn oral_trial_done(&self) -> bool {
-        self.oral_courses.iter().any(|c| {
-            let end = c.stopped.map_or(self.as_of, |s| s.min(self.as_of));
-            (end - c.started).num_days() >= self.common.oral_trial_days
-        })
-    }
-
     /// An oral course of at least the trial length that is current or ended no
     /// more than `oral_recent_end_days` ago (RULES.md: iron done).
     pub fn recent_oral_trial_done(&self) -> bool {
@@ -287,6 +279,153 @@ impl<'a> Context<'a> {
             (end - c.started).num_days() >= self.common.oral_trial_days
                 && self.days_since(end) <= self.common.oral_recent_end_days
         })
+    }
+}
+
+/// One TSAT reading: given, or derived from iron with TIBC or transferrin
+/// drawn the same day.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TsatReading {
+    pub percent: f64,
+    pub date: NaiveDate,
+    pub derived: bool,
+}
+
+impl<'a> Context<'a> {
+    /// The recorded condition this dopaminergic medicine treats, when it is
+    /// taken for another disease (Parkinson's disease, prolactinoma, ...).
+    pub fn other_disease_for(&self, med: &Medication) -> Option<&'a str> {
+        self.record.conditions.iter().find_map(|c| {
+            let entry = self.knowledge.condition(&c.name)?;
+            let treats = med.ingredients.iter().any(|(generic, class)| {
+                (matches!(class.effect, Effect::DopamineAgonist | Effect::Levodopa))
+                    && entry
+                        .treated_with
+                        .iter()
+                        .any(|t| t == generic || *t == class.id)
+            });
+            treats.then_some(entry.label.as_str())
+        })
+    }
+
+    /// Drawn within 4 weeks after an infusion (however recorded).
+    pub fn in_blind_window(&self, day: NaiveDate) -> bool {
+        self.infusions.iter().any(|i| {
+            let after = (day - i.date).num_days();
+            (0..self.common.post_infusion_blind_days).contains(&after)
+        })
+    }
+
+    /// Every TSAT reading within the validity window and outside the
+    /// post-infusion blind window: given ones, and ones derived from iron and
+    /// TIBC (or transferrin) drawn on the same day.
+    fn tsat_readings(&self) -> Vec<TsatReading> {
+        let usable = |day: NaiveDate| {
+            day <= self.as_of
+                && self.days_since(day) <= self.common.lab_stale_after_days
+                && !self.in_blind_window(day)
+        };
+        let labs = || self.record.labs.iter().filter(|l| usable(l.date));
+        let on = |test: LabTest, day: NaiveDate| labs().find(|l| l.test == test && l.date == day);
+        let mut readings: Vec<TsatReading> = labs()
+            .filter(|l| l.test == LabTest::Tsat)
+            .map(|l| TsatReading {
+                percent: l.value,
+                date: l.date,
+                derived: false,
+            })
+            .collect();
+        for iron in labs().filter(|l| l.test == LabTest::Iron) {
+            let given_that_day = readings.iter().any(|r| !r.derived && r.date == iron.date);
+            if given_that_day {
+                continue;
+            }
+            let tibc = on(LabTest::Tibc, iron.date);
+            let transferrin = on(LabTest::Transferrin, iron.date);
+            if let Some(t) = derive_tsat(iron, tibc, transferrin) {
+                readings.push(TsatReading {
+                    percent: t.percent,
+                    date: iron.date,
+                    derived: true,
+                });
+            }
+        }
+        readings
+    }
+
+    /// The TSATs that iron rule 1 looks at (2026.2): the one paired with the
+    /// panel's ferritin, the newest one, and any drawn on or after the panel's
+    /// ferritin. Implausible derived values are included (see
+    /// [`Context::implausible_tsats`]); rules comparing with 45 % leave them out.
+    pub fn overload_tsats(&self) -> Vec<TsatReading> {
+        let readings = self.tsat_readings();
+        let newest = readings.iter().map(|r| r.date).max();
+        let panel_day = self.panel.ferritin.map(|f| f.date);
+        let mut chosen: Vec<TsatReading> = readings
+            .into_iter()
+            .filter(|r| Some(r.date) == newest || panel_day.is_some_and(|d| r.date >= d))
+            .collect();
+        if let (Some(t), Some(f)) = (&self.panel.tsat, self.panel.ferritin) {
+            if !self.panel.stale {
+                chosen.push(TsatReading {
+                    percent: t.percent,
+                    date: t.labs.first().map_or(f.date, |l| l.date),
+                    derived: t.basis != "given",
+                });
+            }
+        }
+        if let (Some(t), Some(f)) = (&self.panel.implausible, self.panel.ferritin) {
+            if !self.panel.stale {
+                chosen.push(TsatReading {
+                    percent: t.percent,
+                    date: t.labs.first().map_or(f.date, |l| l.date),
+                    derived: true,
+                });
+            }
+        }
+        chosen
+    }
+
+    /// Derived TSATs above 100 % among those rule 1 looks at.
+    pub fn implausible_tsats(&self) -> Vec<TsatReading> {
+        let mut out: Vec<TsatReading> = self
+            .overload_tsats()
+            .into_iter()
+            .filter(|r| r.derived && r.percent > self.common.tsat_implausible_above)
+            .collect();
+        out.dedup_by(|a, b| a.date == b.date && a.percent == b.percent);
+        out
+    }
+
+    /// The highest CRP above the acute-phase limit within 14 days of the
+    /// panel's ferritin.
+    pub fn acute_phase_crp(&self) -> Option<&'a LabResult> {
+        let c = self.common;
+        let ferritin = self.panel.ferritin?;
+        self.record
+            .labs
+            .iter()
+            .filter(|l| {
+                l.test == LabTest::Crp
+                    && l.date <= self.as_of
+                    && (l.date - ferritin.date).num_days().abs() <= c.crp_pairing_days
+            })
+            .max_by(|a, b| a.value.total_cmp(&b.value))
+            .filter(|l| l.value > c.crp_acute_phase_above)
+    }
+
+    /// The newest phosphate, when it is low and no older than the staleness limit.
+    pub fn low_phosphate(&self) -> Option<&'a LabResult> {
+        self.newest(LabTest::Phosphate).filter(|l| {
+            l.value < self.common.phosphate_low_below
+                && self.days_since(l.date) <= self.common.lab_stale_after_days
+        })
+    }
+
+    /// The newest eGFR when it is below the kidney dosing limit.
+    pub fn low_egfr(&self) -> Option<&'a LabResult> {
+        self.newest(LabTest::Egfr)
+            .filter(|l| l.value < self.common.egfr_renal_dosing_below)
     }
 }
 
@@ -460,7 +599,7 @@ fn panel<'a>(
     infusions: &[IvInfusion],
 ) -> Panel<'a> {
     let in_blind_window = |day: NaiveDate| {
-        infusions.iter().any(|i| {
+        infusions.iter().any(|i: &IvInfusion| {
             let after = (day - i.date).num_days();
             (0..common.post_infusion_blind_days).contains(&after)
         })
