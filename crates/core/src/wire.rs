@@ -668,7 +668,15 @@ fn validate_sleep(s: &SleepFile) -> Result<Sleep, RecordError> {
         excessive_daytime_sleepiness: s.excessive_daytime_sleepiness,
         epworth: s
             .epworth
-            .map(|v| int_in("sleep.epworth", v, 0, 24, "an Epworth Sleepiness Scale total"))
+            .map(|v| {
+                int_in(
+                    "sleep.epworth",
+                    v,
+                    0,
+                    24,
+                    "an Epworth Sleepiness Scale total",
+                )
+            })
             .transpose()?,
         limb_jerks_reported: s.limb_jerks_reported,
         plms_index: s

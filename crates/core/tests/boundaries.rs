@@ -2148,7 +2148,9 @@ fn alpha2delta_alongside_iv_iron_at_irls_21() {
     expect(&a, &["iron.iv", "drug.alpha2delta"], &[]);
     let drug = a.step("drug.alpha2delta").expect("drug.alpha2delta");
     assert_eq!(drug.timing.as_deref(), Some("alongside-iron"));
-    assert!(drug.detail.contains(&(as_of() + Duration::days(42)).to_string()));
+    assert!(drug
+        .detail
+        .contains(&(as_of() + Duration::days(42)).to_string()));
 }
 
 #[test]

@@ -179,16 +179,24 @@ fn sleep() -> impl Strategy<Value = SleepFile> {
         option::of(any::<bool>()),
         option::of(prop_oneof![Just(10i64), Just(11), 0i64..=24]),
         option::of(any::<bool>()),
-        option::of(prop_oneof![Just(5.0), Just(5.1), Just(15.0), Just(15.1), 0.0..60.0f64]),
+        option::of(prop_oneof![
+            Just(5.0),
+            Just(5.1),
+            Just(15.0),
+            Just(15.1),
+            (0u32..600).prop_map(|v| f64::from(v) / 10.0)
+        ]),
     )
-        .prop_map(|(snoring, apneas, sleepy, epworth, jerks, plms)| SleepFile {
-            snoring,
-            witnessed_apneas: apneas,
-            excessive_daytime_sleepiness: sleepy,
-            epworth,
-            limb_jerks_reported: jerks,
-            plms_index: plms,
-        })
+        .prop_map(
+            |(snoring, apneas, sleepy, epworth, jerks, plms)| SleepFile {
+                snoring,
+                witnessed_apneas: apneas,
+                excessive_daytime_sleepiness: sleepy,
+                epworth,
+                limb_jerks_reported: jerks,
+                plms_index: plms,
+            },
+        )
 }
 
 /// Spellings of each test's units as labs print them (canonical and others).
@@ -683,6 +691,8 @@ const STEP_IDS: &[&str] = &[
     "refer.investigate-iron-deficiency",
     // Not in DESIGN.md's table: asks for the response to an earlier infusion.
     "iron.iv-response-unknown",
+    "options.more",
+    "refer.sleep-study",
 ];
 
 const WARNING_IDS: &[&str] = &[
@@ -696,6 +706,13 @@ const WARNING_IDS: &[&str] = &[
     "warn.augmentation-suspected",
     "warn.dopamine-agonist-risk",
     "warn.anemia",
+    "warn.labs-implausible",
+    "warn.low-phosphate",
+    "warn.renal-dosing",
+    "warn.iv-iron-infection",
+    "warn.benzodiazepine",
+    "warn.opioid-sleep-apnea",
+    "warn.impulse-control",
 ];
 
 /// Dopaminergic drugs (generic and brand names), never a recommendation.
@@ -727,7 +744,7 @@ fn design_rank(id: &str) -> u8 {
         "lifestyle.triggers" => 3,
         _ if id.starts_with("vitamin.") => 3,
         _ if id.starts_with("iron.") => 4,
-        _ if id.starts_with("drug.") => 5,
+        _ if id.starts_with("drug.") || id.starts_with("options.") => 5,
         "lifestyle.sleep" => 6,
         _ => 7,
     }
@@ -738,6 +755,59 @@ fn has_condition(record: &Record, id: &str) -> bool {
         .conditions
         .iter()
         .any(|c| c.known.as_ref().is_some_and(|(known, _)| known == id))
+}
+
+/// Days of every infusion in the raw record: `iron_treatments` and IV iron
+/// products written as medicines (on their start date).
+fn raw_infusion_days(record: &Record) -> Vec<NaiveDate> {
+    let mut days: Vec<NaiveDate> = record.infusions.iter().map(|i| i.date).collect();
+    for m in &record.medications {
+        if m.ingredients.iter().any(|(_, c)| c.id == "iv-iron") {
+            days.extend(m.started);
+        }
+    }
+    days
+}
+
+fn in_blind_window(record: &Record, day: NaiveDate) -> bool {
+    raw_infusion_days(record)
+        .into_iter()
+        .any(|i| (0..28).contains(&(day - i).num_days()))
+}
+
+/// The newest ferritin the plan may act on, from the raw labs.
+fn raw_newest_ferritin(record: &Record, as_of: NaiveDate) -> Option<f64> {
+    record
+        .labs
+        .iter()
+        .rfind(|l| {
+            l.test == LabTest::Ferritin && l.date <= as_of && !in_blind_window(record, l.date)
+        })
+        .filter(|l| (as_of - l.date).num_days() <= 183)
+        .map(|l| (l.value * 10.0).round() / 10.0)
+}
+
+/// From the raw labs alone: the newest TSAT in the last 183 days (outside the
+/// post-infusion window), or any drawn on or after the newest usable ferritin,
+/// is at or above 45 %.
+fn raw_tsat_forbids_iron(record: &Record, as_of: NaiveDate) -> bool {
+    let usable =
+        |d: NaiveDate| d <= as_of && (as_of - d).num_days() <= 183 && !in_blind_window(record, d);
+    let tsats: Vec<(NaiveDate, f64)> = record
+        .labs
+        .iter()
+        .filter(|l| l.test == LabTest::Tsat && usable(l.date))
+        .map(|l| (l.date, (l.value * 10.0).round() / 10.0))
+        .collect();
+    let ferritin_day = record
+        .labs
+        .iter()
+        .rfind(|l| l.test == LabTest::Ferritin && usable(l.date))
+        .map(|l| l.date);
+    let newest = tsats.iter().map(|t| t.0).max();
+    tsats
+        .iter()
+        .any(|(d, v)| *v >= 45.0 && (Some(*d) == newest || ferritin_day.is_some_and(|f| *d >= f)))
 }
 
 fn ids(a: &Assessment) -> BTreeSet<&str> {
@@ -784,7 +854,8 @@ fn check_never(record: &Record, a: &Assessment) -> Result<(), TestCaseError> {
     let ferritin = a.iron.ferritin_ug_per_l;
     let overloaded = tsat.is_some_and(|t| t >= 45.0)
         || ferritin.is_some_and(|f| f >= 1000.0)
-        || has_condition(record, "hemochromatosis");
+        || has_condition(record, "hemochromatosis")
+        || raw_tsat_forbids_iron(record, a.as_of);
     if overloaded {
         for id in IRON_GIVING {
             prop_assert!(
@@ -798,14 +869,48 @@ fn check_never(record: &Record, a: &Assessment) -> Result<(), TestCaseError> {
         prop_assert!(all.contains("warn.iron-overload"));
     }
 
-    if a.pathway == Pathway::Pregnancy {
-        let weeks = record
-            .patient
-            .pregnancy_weeks
-            .expect("pregnancy pathway has weeks");
+    // From the raw record: an infusion under 42 days ago, however recorded.
+    let recent_infusion = raw_infusion_days(record)
+        .into_iter()
+        .any(|d| d <= a.as_of && (a.as_of - d).num_days() < 42);
+    if recent_infusion {
+        prop_assert!(!all.contains("iron.iv"), "a new infusion within 42 days");
+        prop_assert!(!all.contains("iron.iv-repeat"), "a repeat within 42 days");
+    }
+    // From the raw record: ferritin at or above the profile's iron ceiling
+    // (dialysis has its own renal rule: iron sucrose below 200 µg/L).
+    if let Some(f) = raw_newest_ferritin(record, a.as_of).filter(|_| a.pathway != Pathway::Dialysis)
+    {
+        let over = match a.guideline.as_str() {
+            "aasm-2024" => f > 100.0,
+            "rlsf-2021" => f >= 100.0,
+            _ => f >= 300.0,
+        };
+        if over {
+            for id in IRON_GIVING {
+                prop_assert!(
+                    !all.contains(id),
+                    "{id} at ferritin {f} under {}",
+                    a.guideline
+                );
+            }
+        }
+    }
+
+    // Pregnancy, by weeks or by condition: weeks unknown counts as the first trimester.
+    let pregnant = record.patient.pregnancy_weeks.is_some() || has_condition(record, "pregnancy");
+    if pregnant {
+        prop_assert_eq!(a.pathway, Pathway::Pregnancy);
+        let weeks = record.patient.pregnancy_weeks.unwrap_or(0);
         if weeks < 14 {
             prop_assert!(!all.contains("iron.iv"), "IV iron at {weeks} weeks");
             prop_assert!(!all.contains("iron.iv-repeat"), "IV iron at {weeks} weeks");
+        }
+    }
+    // No opioid before iron: never beside a step that starts or waits on iron.
+    if all.contains("drug.opioid-low-dose") {
+        for id in ["iron.iv", "iron.iv-wait"] {
+            prop_assert!(!all.contains(id), "an opioid beside {id}");
         }
     }
 
@@ -971,9 +1076,11 @@ fn check_consistency(record: &Record, a: &Assessment) -> Result<(), TestCaseErro
             "IV iron after a reaction to IV iron"
         );
     }
+    let red_flag = record.symptoms.one_sided == Some(true)
+        || record.symptoms.weakness_or_numbness == Some(true);
     if a.diagnosis.status == DiagnosisStatus::LikelyRls {
         prop_assert!(all.contains("lifestyle.sleep"));
-        prop_assert!(!all.contains("diagnosis.confirm"));
+        prop_assert_eq!(all.contains("diagnosis.confirm"), red_flag);
     } else {
         prop_assert!(all.contains("diagnosis.confirm"));
     }
@@ -1880,7 +1987,14 @@ fn iv_iron_and_iron_not_indicated_never_together() {
     assert_eq!(default.guideline, "irlssg-2018");
     assert!(default.has("iron.iv"), "{:?}", default.ids());
     assert!(!default.has("iron.not-indicated"), "{:?}", default.ids());
-    assert!(!default.has("drug.alpha2delta"), "{:?}", default.ids());
+    // 2026.2: a first-line medicine may stand beside iron only as "alongside iron".
+    assert!(
+        default
+            .step("drug.alpha2delta")
+            .is_none_or(|s| s.timing.as_deref() == Some("alongside-iron")),
+        "{:?}",
+        default.ids()
+    );
     for a in &plans[1..] {
         // ferritin 150 is outside the aasm-2024 and rlsf-2021 IV allowance
         assert!(

@@ -472,7 +472,11 @@ fn oral_iron_courses(record: &Record, as_of: NaiveDate) -> (Vec<OralCourse>, Vec
         .cloned()
         .collect();
     let mut undated = Vec::new();
-    for med in record.medications.iter().filter(|m| is_iron(m, "oral-iron")) {
+    for med in record
+        .medications
+        .iter()
+        .filter(|m| is_iron(m, "oral-iron"))
+    {
         match med.started {
             Some(day) if day <= as_of => courses.push(OralCourse {
                 product: Some(med.name.clone()),

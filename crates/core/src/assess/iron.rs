@@ -709,7 +709,9 @@ fn pediatric(ctx: &Context, p: &ProfileThresholds, plan: &mut Plan) {
         .patient
         .weight_kg
         .map(|w| pediatric_dose_words(w, c))
-        .unwrap_or_else(|| " (the weight is not recorded: the dose is by weight, in mg per kg)".to_string());
+        .unwrap_or_else(|| {
+            " (the weight is not recorded: the dose is by weight, in mg per kg)".to_string()
+        });
     if f < p.pediatric_oral_below {
         let step = plan.step(
             "iron.oral",

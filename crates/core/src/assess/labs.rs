@@ -33,11 +33,16 @@ pub fn implausible_tsat(ctx: &Context, plan: &mut Plan) {
         "warn.labs-implausible",
         Level::Caution,
         None,
-        &[("value", show(first.percent)), ("date", first.date.to_string())],
+        &[
+            ("value", show(first.percent)),
+            ("date", first.date.to_string()),
+        ],
         because.clone(),
     );
     if !plan.has("test.iron-panel") {
-        plan.note_missing("a repeat iron panel: the TSAT worked out from the last one is impossible");
+        plan.note_missing(
+            "a repeat iron panel: the TSAT worked out from the last one is impossible",
+        );
         plan.step(
             "test.iron-panel",
             "test.iron-panel",

@@ -289,7 +289,8 @@ pub fn renal_dosing(ctx: &Context, plan: &mut Plan) {
 /// conditional against clonazepam for RLS; falls, next-day drowsiness). Level
 /// danger beside a current or suggested opioid: the two depress breathing.
 pub fn benzodiazepine(ctx: &Context, plan: &mut Plan) {
-    let opioid = ctx.current_with(Effect::Opioid).next().is_some() || plan.has("drug.opioid-low-dose");
+    let opioid =
+        ctx.current_with(Effect::Opioid).next().is_some() || plan.has("drug.opioid-low-dose");
     for med in ctx.current_with(Effect::Benzodiazepine) {
         let (key, level) = if opioid {
             ("warn.benzodiazepine.opioid", Level::Danger)
@@ -333,7 +334,9 @@ pub fn impulse_control(ctx: &Context, plan: &mut Plan) {
         Level::Danger,
         Some(list.clone()),
         &[("name", list.clone())],
-        vec![format!("impulse-control problems are reported while taking {list}")],
+        vec![format!(
+            "impulse-control problems are reported while taking {list}"
+        )],
     );
 }
 

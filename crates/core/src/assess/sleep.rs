@@ -29,13 +29,7 @@ pub fn sleep_study(ctx: &Context, plan: &mut Plan) {
     } else {
         "refer.sleep-study"
     };
-    plan.step(
-        "refer.sleep-study",
-        key,
-        Category::Referral,
-        &[],
-        because,
-    );
+    plan.step("refer.sleep-study", key, Category::Referral, &[], because);
 }
 
 /// A note for likely RLS with periodic limb movements: a supportive feature of
