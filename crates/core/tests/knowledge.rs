@@ -54,15 +54,9 @@ const DESIGN_IDS: &[&str] = &[
 /// every text in texts.toml, and the schedule ids.
 fn engine_ids() -> Vec<String> {
     let k = k();
-    let mut ids: Vec<String> = k
-        .texts
-        .keys()
-        .map(|key| {
-            // texts.toml writes `iron.oral.pediatric` as `iron-oral-pediatric`;
-            // the id is the DESIGN.md id that the key starts with.
-            key.clone()
-        })
-        .collect();
+    // texts.toml writes `iron.oral.pediatric` as `iron-oral-pediatric`; the id
+    // is the DESIGN.md id that the key starts with.
+    let mut ids: Vec<String> = k.texts.keys().cloned().collect();
     ids.sort();
     ids
 }
