@@ -3854,3 +3854,65 @@ fn no_review_after_iron_when_iron_is_not_indicated() {
     expect(&a, &["iron.not-indicated", "drug.alpha2delta"], &[]);
     assert!(scheduled_on(&a, "review.after-iron").is_empty());
 }
+
+// ---------------------------------------------------------------------------
+// Found by the properties: IV iron of unknown date means iron is not yet done
+
+#[test]
+fn no_opioid_when_ferinject_is_listed_without_a_date_beside_an_older_infusion() {
+    // Ferritin 150 (drawn 30 days after the dated infusion) starts no new
+    // iron. The dated infusion is 42 days old, but the undated one may be recent.
+    let a = Rec::new()
+        .panel(150.0, 25.0)
+        .irls(Some(21))
+        .med(
+            "gabapentin",
+            &ago(400),
+            Some(&ago(300)),
+            Some("ineffective"),
+        )
+        .med("Ferinject", &ago(42), None, None)
+        .push("medications", json!({ "name": "Ferinject" }))
+        .assess();
+    expect(
+        &a,
+        &[],
+        &["drug.opioid-low-dose", "drug.alpha2delta", "iron.iv"],
+    );
+    assert!(asks(&a, "the date of Ferinject"), "{:?}", a.missing);
+}
+
+#[test]
+fn opioid_when_the_only_ferinject_is_dated_42_days_ago() {
+    // The same record with the infusion's date known: iron has been given and
+    // has had its 6 weeks.
+    let a = Rec::new()
+        .panel(150.0, 25.0)
+        .irls(Some(21))
+        .med(
+            "gabapentin",
+            &ago(400),
+            Some(&ago(300)),
+            Some("ineffective"),
+        )
+        .med("Ferinject", &ago(42), None, None)
+        .assess();
+    expect(
+        &a,
+        &["drug.opioid-low-dose", "drug.alpha2delta"],
+        &["iron.iv"],
+    );
+}
+
+#[test]
+fn iron_not_indicated_still_counts_as_done_beside_undated_iv_iron() {
+    let a = Rec::new()
+        .panel(350.0, 25.0)
+        .push("medications", json!({ "name": "Monofer" }))
+        .assess();
+    expect(
+        &a,
+        &["iron.not-indicated", "drug.alpha2delta"],
+        &["iron.iv"],
+    );
+}

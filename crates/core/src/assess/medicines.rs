@@ -125,7 +125,7 @@ const IRON_UNDER_WAY: [&str; 4] = ["iron.iv", "iron.iv-repeat", "iron.oral", "ir
 /// iron.not-indicated in the plan, the last infusion at least 42 days ago with
 /// no iron.iv-wait, an infusion that did not help, or an oral course of at
 /// least 84 days current or ended no more than 183 days ago — and the plan
-/// starts no new iron.iv or iron.oral.
+/// starts no new iron.iv or iron.oral, and no IV iron of unknown date is recorded.
 fn iron_done(ctx: &Context, plan: &Plan) -> Option<String> {
     let continuing_oral = ctx.taking_oral_iron();
     let new_oral = plan.has("iron.oral") && !continuing_oral;
@@ -134,6 +134,11 @@ fn iron_done(ctx: &Context, plan: &Plan) -> Option<String> {
     }
     if plan.has("iron.not-indicated") {
         return Some("more iron is not indicated".to_string());
+    }
+    // IV iron on the medicine list without a date may be an infusion still
+    // taking effect: the last infusion's date is unknown, so iron is not done.
+    if !ctx.undated_infusions.is_empty() {
+        return None;
     }
     if let Some(last) = ctx.last_infusion() {
         if ctx
