@@ -3105,3 +3105,53 @@ fn medicine_names_resolve_as_the_oracle_assumes() {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(config(256))]
+
+    /// RULES.md "Pathway" (2026.2): with no birth date, every step that names an
+    /// adult dose says so and `missing` asks for the birth date; a woman of
+    /// unknown age given such a step is asked whether she is pregnant.
+    #[test]
+    fn adult_doses_without_a_birth_date_are_flagged((file, as_of) in sent_record()) {
+        if let Some(record) = parse_generated(&file)? {
+            if record.patient.birth_date.is_some() {
+                return Ok(());
+            }
+            let female = file
+                .patient
+                .as_ref()
+                .and_then(|p| p.sex.as_deref())
+                .is_some_and(|s| s == "female");
+            let pregnant = facts(&record, as_of).pregnant;
+            for profile in Profile::ALL {
+                let a = assess(&record, as_of, profile);
+                let dosed: Vec<&str> = a
+                    .steps
+                    .iter()
+                    .filter(|s| IRON_GIVING.contains(&s.id.as_str()) || s.id.starts_with("drug."))
+                    .map(|s| s.id.as_str())
+                    .collect();
+                if dosed.is_empty() {
+                    continue;
+                }
+                prop_assert!(
+                    a.missing.iter().any(|m| m.contains("birth date")),
+                    "{profile}: {dosed:?} without asking for the birth date: {:?}",
+                    a.missing
+                );
+                for id in &dosed {
+                    let step = a.step(id).unwrap();
+                    prop_assert!(step.detail.contains("for adults"), "{id}: {}", step.detail);
+                }
+                if female && !pregnant {
+                    prop_assert!(
+                        a.missing.iter().any(|m| m.contains("whether she is pregnant")),
+                        "{profile}: {dosed:?} for a woman of unknown age: {:?}",
+                        a.missing
+                    );
+                }
+            }
+        }
+    }
+}
