@@ -47,6 +47,10 @@ pub struct Diagnosis {
     /// `chronic-persistent`, `intermittent`, or absent when days per week is unknown.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub course: Option<String>,
+    /// RLS is recorded as a diagnosis made by a clinician (condition
+    /// `restless-legs-syndrome`); then no criterion is asked for.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub recorded_by_clinician: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -114,6 +118,10 @@ pub struct Step {
     /// For `iron.oral`: `daily` or `alternate-day`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub schedule: Option<String>,
+    /// For `drug.alpha2delta`: `alongside-iron` when it may start together with
+    /// iron (severe RLS); absent when iron has been dealt with.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timing: Option<String>,
     /// What the step is about (medicine names), when it is about something named.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub subject: Option<String>,

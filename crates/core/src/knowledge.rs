@@ -10,7 +10,7 @@ use std::sync::OnceLock;
 use serde::{Deserialize, Serialize};
 
 /// Version of the rule book and knowledge files; appears in every assessment.
-pub const KNOWLEDGE_VERSION: &str = "2026.1";
+pub const KNOWLEDGE_VERSION: &str = "2026.2";
 
 const SOURCES: &str = include_str!("../knowledge/sources.toml");
 const THRESHOLDS: &str = include_str!("../knowledge/thresholds.toml");
@@ -111,6 +111,41 @@ pub struct Common {
     pub augmentation_onset_moderate_hours: f64,
     pub diary_window_days: i64,
     pub diary_window_min_entries: usize,
+    /// A derived TSAT above this (%) cannot be real: the panel is repeated.
+    pub tsat_implausible_above: f64,
+    /// An inflamed ferritin with TSAT below this decides nothing.
+    pub inflamed_tsat_below: f64,
+    /// Low phosphate (mg/dL) within `lab_stale_after_days`.
+    pub phosphate_low_below: f64,
+    /// eGFR (mL/min/1.73 m²) below which drug doses need the kidney rule.
+    pub egfr_renal_dosing_below: f64,
+    /// IV iron: below this weight (kg) the dose is per kilogram.
+    pub iv_weight_based_below_kg: f64,
+    pub iv_mg_per_kg: f64,
+    pub iv_max_dose_mg: f64,
+    /// Children: the daily oral dose shown never exceeds this (mg elemental iron).
+    pub pediatric_max_daily_mg: f64,
+    /// Ages (years) at which a woman is asked whether she is pregnant.
+    pub pregnancy_question_from_age: u32,
+    pub pregnancy_question_to_age: u32,
+    /// Pregnancy: an infusion this many days back may belong to this pregnancy
+    /// when the weeks are unknown.
+    pub pregnancy_max_days: i64,
+    /// Oral iron: a ferritin drawn at least this many days after the start judges the course.
+    pub oral_judged_after_days: i64,
+    /// Oral iron that ended at most this many days ago still counts as iron dealt with.
+    pub oral_recent_end_days: i64,
+    /// IRLS from which an alpha-2-delta ligand may start alongside iron.
+    pub irls_alongside_iron_from: u8,
+    /// IRLS on current treatment from which RLS is refractory.
+    pub irls_refractory_from: u8,
+    /// Alpha-2-delta ligands failed or not tolerated that make RLS refractory.
+    pub refractory_ligands_failed: usize,
+    /// Sleep: Epworth score from which daytime sleepiness counts.
+    pub epworth_sleepy_from: u8,
+    /// PLMS index (per hour) above which PLMD is considered: adults, children.
+    pub plms_index_adult_above: f64,
+    pub plms_index_child_above: f64,
     /// Source ids behind each threshold, by field name.
     pub sources: BTreeMap<String, Vec<String>>,
 }
@@ -129,12 +164,20 @@ pub struct ProfileThresholds {
     pub oral_also_when_tsat_below: Option<f64>,
     pub pediatric_oral_below: f64,
     pub pediatric_consider_at_most: Option<f64>,
+    /// No iron of any kind at or above this ferritin (above it when
+    /// `iron_ceiling_inclusive`), whatever the TSAT.
+    pub iron_ceiling: f64,
+    #[serde(default)]
+    pub iron_ceiling_inclusive: bool,
 }
 
 impl ProfileThresholds {
     /// Is IV iron within this profile's allowance? `None` when the answer
     /// depends on a TSAT that is not known.
     pub fn iv_allowed(&self, ferritin: f64, tsat: Option<f64>) -> Option<bool> {
+        if !self.under_iron_ceiling(ferritin) {
+            return Some(false);
+        }
         let by_ferritin = if self.iv_ferritin_inclusive {
             ferritin <= self.iv_ferritin_below
         } else {
@@ -152,8 +195,20 @@ impl ProfileThresholds {
 
     /// Does this profile's oral-iron trigger fire?
     pub fn oral_indicated(&self, ferritin: f64, tsat: Option<f64>) -> bool {
+        if !self.under_iron_ceiling(ferritin) {
+            return false;
+        }
         ferritin <= self.oral_ferritin_at_most
             || matches!((self.oral_also_when_tsat_below, tsat), (Some(l), Some(t)) if t < l)
+    }
+
+    /// Below the ferritin at which this profile gives no iron of any kind.
+    pub fn under_iron_ceiling(&self, ferritin: f64) -> bool {
+        if self.iron_ceiling_inclusive {
+            ferritin <= self.iron_ceiling
+        } else {
+            ferritin < self.iron_ceiling
+        }
     }
 
     /// "below 300 µg/L", "at or below 100 µg/L".
@@ -164,7 +219,10 @@ impl ProfileThresholds {
             format!("ferritin below {} µg/L", self.iv_ferritin_below)
         };
         if let Some(t) = self.iv_also_when_tsat_below {
-            words.push_str(&format!(", or TSAT below {t}% at any ferritin"));
+            words.push_str(&format!(
+                ", or TSAT below {t}% with ferritin at or below {}",
+                self.iron_ceiling
+            ));
         }
         words
     }
@@ -233,6 +291,20 @@ pub struct MedicineEntry {
 struct MedicinesFile {
     classes: BTreeMap<String, ClassFile>,
     medicines: Vec<MedicineEntry>,
+    #[serde(default)]
+    combinations: Vec<CombinationEntry>,
+}
+
+/// A product that contains several medicines ("Tylenol PM": paracetamol and
+/// diphenhydramine). It resolves to every ingredient.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CombinationEntry {
+    pub name: String,
+    #[serde(default)]
+    pub brands: Vec<String>,
+    /// Generic names of `[[medicines]]` entries.
+    pub ingredients: Vec<String>,
 }
 
 /// What the rules do with a condition.
@@ -246,6 +318,12 @@ pub enum ConditionRole {
     IronDeficiency,
     Associated,
     Mimic,
+    Pregnancy,
+    #[serde(rename = "restless-legs-syndrome")]
+    RestlessLegs,
+    PoorAbsorption,
+    SleepApnea,
+    Plmd,
     Other,
 }
 
@@ -257,6 +335,10 @@ pub struct ConditionEntry {
     #[serde(default)]
     pub aliases: Vec<String>,
     pub role: ConditionRole,
+    /// Dopaminergic medicines (generic names or class ids) that treat this
+    /// condition itself: taken for it, they are not an RLS treatment to switch.
+    #[serde(default)]
+    pub treated_with: Vec<String>,
     #[serde(default)]
     pub sources: Vec<String>,
 }
@@ -285,7 +367,10 @@ pub struct Knowledge {
     pub profiles: BTreeMap<String, ProfileThresholds>,
     pub classes: BTreeMap<String, MedicineClass>,
     pub medicines: Vec<MedicineEntry>,
-    medicine_index: HashMap<String, usize>,
+    pub combinations: Vec<CombinationEntry>,
+    /// Lookup key → the catalogue entries the name stands for (one, or every
+    /// ingredient of a combination).
+    medicine_index: HashMap<String, Vec<usize>>,
     pub conditions: Vec<ConditionEntry>,
     condition_index: HashMap<String, usize>,
     pub texts: BTreeMap<String, Text>,
@@ -349,7 +434,7 @@ impl Knowledge {
             })
             .collect();
 
-        let mut medicine_index = HashMap::new();
+        let mut medicine_index: HashMap<String, Vec<usize>> = HashMap::new();
         for (i, m) in medicines.medicines.iter().enumerate() {
             if !classes.contains_key(&m.class) {
                 return Err(format!(
@@ -358,11 +443,35 @@ impl Knowledge {
                 ));
             }
             for name in std::iter::once(&m.name).chain(&m.brands) {
-                if let Some(j) = medicine_index.insert(lookup_key(name), i) {
+                if let Some(j) = medicine_index.insert(lookup_key(name), vec![i]) {
                     return Err(format!(
                         "medicines.toml: {name:?} names both {} and {}",
-                        medicines.medicines[j].name, m.name
+                        medicines.medicines[j[0]].name, m.name
                     ));
+                }
+            }
+        }
+        for combination in &medicines.combinations {
+            let mut parts = Vec::new();
+            for ingredient in &combination.ingredients {
+                let found = medicines
+                    .medicines
+                    .iter()
+                    .position(|m| m.name == *ingredient)
+                    .ok_or_else(|| {
+                        format!(
+                            "medicines.toml: combination {} names unknown ingredient {ingredient}",
+                            combination.name
+                        )
+                    })?;
+                parts.push(found);
+            }
+            for name in std::iter::once(&combination.name).chain(&combination.brands) {
+                if medicine_index
+                    .insert(lookup_key(name), parts.clone())
+                    .is_some()
+                {
+                    return Err(format!("medicines.toml: {name:?} is listed twice"));
                 }
             }
         }
@@ -388,6 +497,7 @@ impl Knowledge {
             profiles: thresholds.profiles,
             classes,
             medicines: medicines.medicines,
+            combinations: medicines.combinations,
             medicine_index,
             conditions: conditions.conditions,
             condition_index,
@@ -406,19 +516,44 @@ impl Knowledge {
         &self.profiles[profile.id()]
     }
 
-    /// Resolves a generic or brand name (any case) to its generic name and class.
-    /// A trailing strength or form ("sertraline 50 mg") is ignored.
+    /// Resolves a generic or brand name (any case) to its generic name and class:
+    /// for a combination product, its first ingredient that matters for RLS
+    /// (see [`Knowledge::ingredients`] for all of them).
     pub fn medicine(&self, name: &str) -> Option<(&str, &MedicineClass)> {
+        let all = self.ingredients(name);
+        all.iter()
+            .find(|(_, class)| class.effect != Effect::Neutral)
+            .or(all.first())
+            .copied()
+    }
+
+    /// Every medicine a name stands for: one, or each ingredient of a
+    /// combination product, with its class. Empty when the name is unknown.
+    ///
+    /// Trailing words that only give a strength, form, release or salt
+    /// ("sertraline hydrochloride 50 mg tablets", "Requip XL 2 mg") are ignored;
+    /// any other word is not: "Tylenol PM" is not Tylenol, and "Iron Man
+    /// vitamins" is not iron.
+    pub fn ingredients(&self, name: &str) -> Vec<(&str, &MedicineClass)> {
         let key = lookup_key(name);
-        let found = self.medicine_index.get(&key).or_else(|| {
-            // Drop words from the end until a name matches: "Requip XL 2 mg".
-            let words: Vec<&str> = key.split('-').collect();
-            (1..words.len())
-                .rev()
-                .find_map(|n| self.medicine_index.get(&words[..n].join("-")))
-        })?;
-        let entry = &self.medicines[*found];
-        Some((&entry.name, &self.classes[&entry.class]))
+        let words: Vec<&str> = key.split('-').collect();
+        let mut end = words.len();
+        let mut found = self.medicine_index.get(&key);
+        while found.is_none() && end > 1 && is_dose_or_form_word(words[end - 1]) {
+            end -= 1;
+            found = self.medicine_index.get(&words[..end].join("-"));
+        }
+        found
+            .map(|entries| {
+                entries
+                    .iter()
+                    .map(|i| {
+                        let entry = &self.medicines[*i];
+                        (entry.name.as_str(), &self.classes[&entry.class])
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
     }
 
     pub fn condition(&self, name: &str) -> Option<&ConditionEntry> {
@@ -446,6 +581,100 @@ impl Knowledge {
         };
         found.unwrap_or(&self.missing_text)
     }
+}
+
+/// Words on a medicine list that say how much, in what form or which salt, and
+/// never which medicine: they may be dropped from the end of a name.
+fn is_dose_or_form_word(word: &str) -> bool {
+    const WORDS: &[&str] = &[
+        "mg",
+        "mcg",
+        "µg",
+        "ug",
+        "g",
+        "ml",
+        "iu",
+        "units",
+        "unit",
+        "%",
+        "tablet",
+        "tablets",
+        "tab",
+        "tabs",
+        "capsule",
+        "capsules",
+        "cap",
+        "caps",
+        "caplet",
+        "caplets",
+        "softgel",
+        "softgels",
+        "liquid",
+        "syrup",
+        "solution",
+        "suspension",
+        "drops",
+        "elixir",
+        "injection",
+        "infusion",
+        "drip",
+        "iv",
+        "oral",
+        "patch",
+        "xl",
+        "xr",
+        "sr",
+        "er",
+        "cr",
+        "la",
+        "mr",
+        "cd",
+        "ir",
+        "retard",
+        "modified",
+        "extended",
+        "prolonged",
+        "release",
+        "film",
+        "coated",
+        "chewable",
+        "dispersible",
+        "daily",
+        "once",
+        "twice",
+        "nightly",
+        "night",
+        "bedtime",
+        "at",
+        "a",
+        "day",
+        "od",
+        "bd",
+        "bid",
+        "tds",
+        "tid",
+        "qds",
+        "qid",
+        "qhs",
+        "prn",
+        "po",
+        "hydrochloride",
+        "hcl",
+        "mesylate",
+        "maleate",
+        "succinate",
+        "tartrate",
+        "besylate",
+        "fumarate",
+        "citrate",
+        "sulfate",
+        "sulphate",
+        "phosphate",
+        "dihydrate",
+        "monohydrate",
+    ];
+    let bare = word.trim_matches(|c: char| !c.is_alphanumeric() && c != '%' && c != 'µ');
+    bare.is_empty() || bare.chars().any(|c| c.is_ascii_digit()) || WORDS.contains(&bare)
 }
 
 /// Fills `{name}` placeholders in a template.

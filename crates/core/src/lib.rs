@@ -23,5 +23,5 @@ pub use parse::{parse_json, parse_toml, read_record, read_record_file, read_reco
 pub use record::Record;
 pub use wire::{
     AugmentationFile, DiaryFile, HabitsFile, IronTreatmentFile, LabFile, MedicationFile,
-    PatientFile, RecordFile, SymptomsFile, RECORD_FORMAT,
+    PatientFile, RecordFile, SleepFile, SymptomsFile, RECORD_FORMAT,
 };

@@ -8,7 +8,7 @@
 use chrono::{NaiveDate, NaiveTime};
 use serde::{Deserialize, Serialize};
 
-use crate::knowledge::{ConditionRole, MedicineClass};
+use crate::knowledge::{ConditionRole, Effect, MedicineClass};
 use crate::units::LabTest;
 
 pub use crate::wire::RecordFile;
@@ -108,6 +108,26 @@ pub struct Symptoms {
     pub onset_time: Option<NaiveTime>,
     pub body_parts: Vec<BodyPart>,
     pub augmentation: AugmentationAnswers,
+    /// New gambling, shopping, eating, sexual or other urges hard to control.
+    pub impulse_control_problems: Option<bool>,
+    /// Symptoms on one side of the body only (a red flag for another cause).
+    pub one_sided: Option<bool>,
+    /// Weakness or numbness with the symptoms (a red flag for another cause).
+    pub weakness_or_numbness: Option<bool>,
+}
+
+/// Sleep: cues for obstructive sleep apnoea and periodic limb movements.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Sleep {
+    pub snoring: Option<bool>,
+    pub witnessed_apneas: Option<bool>,
+    pub excessive_daytime_sleepiness: Option<bool>,
+    /// Epworth Sleepiness Scale, 0–24.
+    pub epworth: Option<u8>,
+    /// A bed partner sees the legs kick during sleep.
+    pub limb_jerks_reported: Option<bool>,
+    /// Periodic limb movements in sleep per hour, from a sleep study.
+    pub plms_index: Option<f64>,
 }
 
 /// One lab result, in the canonical unit of its test.
@@ -149,8 +169,12 @@ impl Outcome {
 pub struct Medication {
     /// The name as written in the record.
     pub name: String,
-    /// Catalogue entry (generic name and class), `None` when not recognised.
+    /// Catalogue entry (generic name and class), `None` when not recognised. For
+    /// a combination product, its first ingredient that matters for RLS.
     pub resolved: Option<(String, MedicineClass)>,
+    /// Every ingredient with its class (one for a single medicine, several for a
+    /// combination product such as "Tylenol PM"); empty when not recognised.
+    pub ingredients: Vec<(String, MedicineClass)>,
     pub dose: Option<String>,
     pub started: Option<NaiveDate>,
     pub stopped: Option<NaiveDate>,
@@ -165,6 +189,24 @@ impl Medication {
 
     pub fn class(&self) -> Option<&MedicineClass> {
         self.resolved.as_ref().map(|(_, class)| class)
+    }
+
+    /// The class of every ingredient.
+    pub fn classes(&self) -> impl Iterator<Item = &MedicineClass> {
+        self.ingredients.iter().map(|(_, class)| class)
+    }
+
+    /// Some ingredient has this effect.
+    pub fn has_effect(&self, effect: Effect) -> bool {
+        self.classes().any(|c| c.effect == effect)
+    }
+
+    /// The ingredient with this effect, if any.
+    pub fn ingredient_with(&self, effect: Effect) -> Option<(&str, &MedicineClass)> {
+        self.ingredients
+            .iter()
+            .find(|(_, c)| c.effect == effect)
+            .map(|(name, c)| (name.as_str(), c))
     }
 }
 
@@ -254,6 +296,7 @@ pub struct Record {
     pub infusions: Vec<IvInfusion>,
     pub oral_courses: Vec<OralCourse>,
     pub habits: Habits,
+    pub sleep: Sleep,
     pub diary: Vec<DiaryEntry>,
 }
 

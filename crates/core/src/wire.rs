@@ -29,8 +29,31 @@ pub struct RecordFile {
     pub iron_treatments: Vec<IronTreatmentFile>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub habits: Option<HabitsFile>,
+    /// Sleep cues (knowledge 2026.2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sleep: Option<SleepFile>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub diary: Vec<DiaryFile>,
+}
+
+/// The `sleep` section: obstructive sleep apnoea and periodic limb movement cues.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SleepFile {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub snoring: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub witnessed_apneas: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub excessive_daytime_sleepiness: Option<bool>,
+    /// Epworth Sleepiness Scale total, 0–24.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub epworth: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limb_jerks_reported: Option<bool>,
+    /// Periodic limb movements in sleep per hour, from a sleep study.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plms_index: Option<f64>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -74,6 +97,15 @@ pub struct SymptomsFile {
     pub body_parts: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub augmentation: Option<AugmentationFile>,
+    /// New urges (gambling, shopping, eating, sex) that are hard to control.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub impulse_control_problems: Option<bool>,
+    /// Symptoms on one side of the body only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub one_sided: Option<bool>,
+    /// Weakness or numbness with the symptoms.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub weakness_or_numbness: Option<bool>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -348,6 +380,11 @@ impl RecordFile {
                 resolved: knowledge
                     .medicine(&m.name)
                     .map(|(generic, class)| (generic.to_string(), class.clone())),
+                ingredients: knowledge
+                    .ingredients(&m.name)
+                    .into_iter()
+                    .map(|(generic, class)| (generic.to_string(), class.clone()))
+                    .collect(),
                 dose: m.dose.clone(),
                 started,
                 stopped,
@@ -389,6 +426,10 @@ impl RecordFile {
                     .transpose()?,
                 smoker: h.smoker,
             };
+        }
+
+        if let Some(sleep) = &self.sleep {
+            record.sleep = validate_sleep(sleep)?;
         }
 
         for (i, d) in self.diary.iter().enumerate() {
@@ -499,6 +540,9 @@ impl RecordFile {
                 more_intense: aug.more_intense,
                 shorter_relief_from_medicine: aug.shorter_relief_from_medicine,
             },
+            impulse_control_problems: s.impulse_control_problems,
+            one_sided: s.one_sided,
+            weakness_or_numbness: s.weakness_or_numbness,
         })
     }
 
@@ -615,6 +659,39 @@ impl RecordFile {
         }
         Ok(())
     }
+}
+
+fn validate_sleep(s: &SleepFile) -> Result<Sleep, RecordError> {
+    Ok(Sleep {
+        snoring: s.snoring,
+        witnessed_apneas: s.witnessed_apneas,
+        excessive_daytime_sleepiness: s.excessive_daytime_sleepiness,
+        epworth: s
+            .epworth
+            .map(|v| {
+                int_in(
+                    "sleep.epworth",
+                    v,
+                    0,
+                    24,
+                    "an Epworth Sleepiness Scale total",
+                )
+            })
+            .transpose()?,
+        limb_jerks_reported: s.limb_jerks_reported,
+        plms_index: s
+            .plms_index
+            .map(|v| {
+                number_in(
+                    "sleep.plms_index",
+                    v,
+                    0.0,
+                    300.0,
+                    "periodic limb movements per hour of sleep",
+                )
+            })
+            .transpose()?,
+    })
 }
 
 fn validate_lab(path: &str, lab: &LabFile) -> Result<LabResult, RecordError> {

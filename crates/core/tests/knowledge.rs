@@ -37,7 +37,198 @@ const DESIGN_IDS: &[&str] = &[
     "warn.augmentation-suspected",
     "warn.dopamine-agonist-risk",
     "warn.anemia",
+    // Added in knowledge 2026.2.
+    "options.more",
+    "refer.sleep-study",
+    "iron.iv-response-unknown",
+    "warn.labs-implausible",
+    "warn.low-phosphate",
+    "warn.renal-dosing",
+    "warn.iv-iron-infection",
+    "warn.benzodiazepine",
+    "warn.opioid-sleep-apnea",
+    "warn.impulse-control",
 ];
+
+/// Every id the engine can emit: the ids (the part before any variant) of
+/// every text in texts.toml, and the schedule ids.
+fn engine_ids() -> Vec<String> {
+    let k = k();
+    // texts.toml writes `iron.oral.pediatric` as `iron-oral-pediatric`; the id
+    // is the DESIGN.md id that the key starts with.
+    let mut ids: Vec<String> = k.texts.keys().cloned().collect();
+    ids.sort();
+    ids
+}
+
+/// The shared DESIGN.md, beside the repository (also in CI).
+fn design_text() -> String {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/DESIGN.md");
+    std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!(
+            "DESIGN.md is needed for the id contract test and was not found at {}: {e}. \
+             The shared folder must sit beside the repository.",
+            path.display()
+        )
+    })
+}
+
+#[test]
+fn every_id_the_engine_can_emit_is_listed_in_design_md() {
+    let design = design_text();
+    let listed: Vec<&str> = design
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .filter(|w| w.contains('.') && !w.contains(' '))
+        .collect();
+    let dashed: Vec<String> = listed.iter().map(|id| id.replace('.', "-")).collect();
+    for key in engine_ids() {
+        if key == "disclaimer" {
+            continue;
+        }
+        // A text key is an id, or an id followed by a variant.
+        let covered = dashed
+            .iter()
+            .any(|id| key == *id || key.starts_with(&format!("{id}-")));
+        assert!(
+            covered,
+            "texts.toml key {key:?} is for an id DESIGN.md does not list"
+        );
+    }
+    for id in DESIGN_IDS {
+        assert!(listed.contains(id), "{id} is not listed in DESIGN.md");
+    }
+    for id in ["retest.iron", "review.iv-response", "review.after-iron"] {
+        assert!(
+            listed.contains(&id),
+            "schedule id {id} is not listed in DESIGN.md"
+        );
+    }
+}
+
+#[test]
+fn combination_products_resolve_to_every_ingredient() {
+    let k = k();
+    let effects =
+        |name: &str| -> Vec<Effect> { k.ingredients(name).iter().map(|(_, c)| c.effect).collect() };
+    for name in [
+        "Tylenol PM",
+        "Advil PM",
+        "Aleve PM",
+        "NyQuil",
+        "tylenol pm 500 mg caplets",
+    ] {
+        assert!(
+            effects(name).contains(&Effect::Aggravates),
+            "{name}: {:?}",
+            effects(name)
+        );
+    }
+    for name in [
+        "Tylenol #3",
+        "Tylenol with Codeine",
+        "co-codamol 30/500",
+        "Tylenol 3",
+    ] {
+        assert!(
+            effects(name).contains(&Effect::Opioid),
+            "{name}: {:?}",
+            effects(name)
+        );
+    }
+    // The primary class of a night-time painkiller is the one that matters for RLS.
+    assert_eq!(
+        k.medicine("Tylenol PM").map(|(g, _)| g),
+        Some("diphenhydramine")
+    );
+    assert_eq!(k.medicine("Tylenol").map(|(g, _)| g), Some("acetaminophen"));
+}
+
+#[test]
+fn a_name_does_not_resolve_from_one_word_of_a_longer_name() {
+    let k = k();
+    for name in [
+        "Iron Man vitamins",
+        "Tylenol Arthritis Plus Something",
+        "Benadryl Itch Cream Gel",
+    ] {
+        assert!(
+            k.ingredients(name).is_empty(),
+            "{name} resolved to {:?}",
+            k.ingredients(name)
+                .iter()
+                .map(|(g, _)| *g)
+                .collect::<Vec<_>>()
+        );
+    }
+    // Strength, form and salt words may follow a name.
+    for (name, generic) in [
+        ("Requip XL 2 mg", "ropinirole"),
+        ("sertraline hydrochloride 50 mg tablets", "sertraline"),
+        ("iron 65 mg", "iron"),
+        ("Ferinject 1000 mg infusion", "ferric carboxymaltose"),
+    ] {
+        assert_eq!(k.medicine(name).map(|(g, _)| g), Some(generic), "{name}");
+    }
+}
+
+#[test]
+fn iron_brands_resolve_to_their_route() {
+    let k = k();
+    for brand in [
+        "Ferinject",
+        "Injectafer",
+        "Monofer",
+        "Monoferric",
+        "Venofer",
+        "CosmoFer",
+        "INFeD",
+        "Feraheme",
+        "Rienso",
+    ] {
+        assert_eq!(
+            k.medicine(brand).map(|(_, c)| c.id.as_str()),
+            Some("iv-iron"),
+            "{brand}"
+        );
+    }
+    for brand in [
+        "Feosol",
+        "Slow Fe",
+        "Ferrograd",
+        "Galfer",
+        "ferrous sulfate 325 mg",
+    ] {
+        assert_eq!(
+            k.medicine(brand).map(|(_, c)| c.id.as_str()),
+            Some("oral-iron"),
+            "{brand}"
+        );
+    }
+}
+
+#[test]
+fn new_conditions_resolve_with_their_aliases() {
+    let k = k();
+    for (name, id) in [
+        ("Pregnant", "pregnancy"),
+        ("RLS", "restless-legs-syndrome"),
+        ("Willis-Ekbom disease", "restless-legs-syndrome"),
+        ("G25.81", "restless-legs-syndrome"),
+        ("ESRD", "end-stage-kidney-disease"),
+        ("sleep apnoea", "obstructive-sleep-apnea"),
+        ("PLMD", "periodic-limb-movement-disorder"),
+        ("celiac disease", "coeliac-disease"),
+        ("gastric bypass", "bariatric-surgery"),
+        ("Crohn's disease", "inflammatory-bowel-disease"),
+        ("Parkinson's disease", "parkinsons-disease"),
+        ("infection", "active-infection"),
+        ("prolactinoma", "prolactinoma"),
+    ] {
+        assert_eq!(k.condition(name).map(|c| c.id.as_str()), Some(id), "{name}");
+    }
+}
 
 fn k() -> Knowledge {
     Knowledge::load().expect("the embedded knowledge loads")

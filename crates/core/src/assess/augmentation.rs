@@ -144,15 +144,15 @@ fn from_diary(ctx: &Context, drug: &Medication) -> Vec<String> {
 }
 
 /// warn.augmentation-suspected + augmentation.manage — on a current dopamine
-/// agonist or levodopa with augmentation signs from the questionnaire or diary.
+/// agonist or levodopa taken for RLS (not for another disease) with augmentation signs from the questionnaire or diary.
 /// Returns whether augmentation is suspected. Sources: mpi-2007, irlssg-2016.
 pub fn check(ctx: &Context, plan: &mut Plan) -> bool {
     let drugs: Vec<&Medication> = ctx
         .current_medications()
-        .filter(|m| {
-            m.class()
-                .is_some_and(|c| matches!(c.effect, Effect::DopamineAgonist | Effect::Levodopa))
-        })
+        .filter(|m| m.has_effect(Effect::DopamineAgonist) || m.has_effect(Effect::Levodopa))
+        // A drug taken for another disease (Parkinson's, prolactinoma) is not an
+        // RLS treatment to switch: wearing-off can look like augmentation.
+        .filter(|m| ctx.other_disease_for(m).is_none())
         .collect();
     if drugs.is_empty() {
         return false;

@@ -21,8 +21,20 @@ pub struct Context<'a> {
     pub diagnosis: Diagnosis,
     pub severity: Severity,
     pub panel: Panel<'a>,
-    /// Infusions on or before `as_of`, oldest first.
-    pub infusions: Vec<&'a IvInfusion>,
+    /// Infusions on or before `as_of`, oldest first, however recorded: from
+    /// `iron_treatments` and from IV iron products in `medications`.
+    pub infusions: Vec<IvInfusion>,
+    /// IV iron products in `medications` with no date: an infusion whose date
+    /// is unknown, so no new infusion can be decided.
+    pub undated_infusions: Vec<&'a Medication>,
+    /// Oral iron courses started on or before `as_of`, oldest first, however
+    /// recorded: from `iron_treatments` and from oral iron in `medications`.
+    pub oral_courses: Vec<OralCourse>,
+    /// Oral iron in `medications`, not stopped, with no start date: a current
+    /// course of unknown length.
+    pub undated_oral: Vec<&'a Medication>,
+    /// RLS is recorded as a diagnosis made by a clinician.
+    pub clinician_diagnosis: bool,
 }
 
 /// The newest ferritin that may be used, with its TSAT.
@@ -36,6 +48,8 @@ pub struct Panel<'a> {
     pub before_last_infusion: bool,
     /// Ferritins skipped because they were drawn within 4 weeks after an infusion.
     pub skipped_post_infusion: Vec<&'a LabResult>,
+    /// A derived TSAT paired with the ferritin that reads above 100 %.
+    pub implausible: Option<Tsat<'a>>,
 }
 
 #[derive(Debug, Clone)]
@@ -125,12 +139,10 @@ impl<'a> Context<'a> {
         let common = &knowledge.common;
         let age = record.patient.birth_date.and_then(|b| age_on(b, as_of));
         let pathway = pathway(record, age, common);
-        let infusions: Vec<&IvInfusion> = record
-            .infusions
-            .iter()
-            .filter(|i| i.date <= as_of)
-            .collect();
+        let (infusions, undated_infusions) = iron_infusions(record, as_of);
+        let (oral_courses, undated_oral) = oral_iron_courses(record, as_of);
         let panel = panel(record, as_of, common, &infusions);
+        let clinician_diagnosis = record.has_condition_role(ConditionRole::RestlessLegs);
         Context {
             record,
             as_of,
@@ -140,10 +152,14 @@ impl<'a> Context<'a> {
             thresholds: knowledge.profile(profile),
             age,
             pathway,
-            diagnosis: diagnosis(&record.symptoms, common),
+            diagnosis: diagnosis(&record.symptoms, common, clinician_diagnosis),
             severity: severity(&record.symptoms, common),
             panel,
             infusions,
+            undated_infusions,
+            oral_courses,
+            undated_oral,
+            clinician_diagnosis,
         }
     }
 
@@ -159,8 +175,49 @@ impl<'a> Context<'a> {
         (self.as_of - day).num_days()
     }
 
-    pub fn last_infusion(&self) -> Option<&'a IvInfusion> {
-        self.infusions.last().copied()
+    pub fn last_infusion(&self) -> Option<&IvInfusion> {
+        self.infusions.last()
+    }
+
+    /// Pregnant: weeks given, or a pregnancy condition (weeks unknown).
+    pub fn pregnant(&self) -> bool {
+        self.pathway == Pathway::Pregnancy
+    }
+
+    /// Gestational weeks; `None` when pregnant with the weeks unknown.
+    pub fn pregnancy_weeks(&self) -> Option<u8> {
+        self.record.patient.pregnancy_weeks
+    }
+
+    /// The current oral iron course (newest), if any.
+    pub fn current_oral_course(&self) -> Option<&OralCourse> {
+        self.oral_courses
+            .iter()
+            .rev()
+            .find(|o| o.current_on(self.as_of))
+    }
+
+    /// Oral iron is being taken now: a dated current course, or oral iron on
+    /// the medicine list with no start date.
+    pub fn taking_oral_iron(&self) -> bool {
+        self.current_oral_course().is_some() || !self.undated_oral.is_empty()
+    }
+
+    /// An oral course failed (stopped or current) with `ineffective` or `side-effects`.
+    pub fn oral_failed(&self) -> bool {
+        self.oral_courses
+            .iter()
+            .any(|o| o.outcome.is_some_and(|x| x.failed()))
+            || self
+                .undated_oral
+                .iter()
+                .any(|m| m.outcome.is_some_and(|x| x.failed()))
+    }
+
+    /// Current medicines with an ingredient of this effect.
+    pub fn current_with(&self, effect: Effect) -> impl Iterator<Item = &'a Medication> + '_ {
+        self.current_medications()
+            .filter(move |m| m.has_effect(effect))
     }
 
     /// An infusion less than the full-effect interval (6 weeks) ago.
@@ -179,10 +236,10 @@ impl<'a> Context<'a> {
 
     /// Medicines with this effect ever recorded up to `as_of` (current or past).
     pub fn medications_with(&self, effect: Effect) -> impl Iterator<Item = &'a Medication> + '_ {
-        self.record.medications.iter().filter(move |m| {
-            m.class().is_some_and(|c| c.effect == effect)
-                && m.started.is_none_or(|s| s <= self.as_of)
-        })
+        self.record
+            .medications
+            .iter()
+            .filter(move |m| m.has_effect(effect) && m.started.is_none_or(|s| s <= self.as_of))
     }
 
     pub fn has_condition(&self, role: ConditionRole) -> bool {
@@ -214,13 +271,232 @@ impl<'a> Context<'a> {
         meds.chain(conditions).collect()
     }
 
-    /// Oral iron courses taken for at least the trial length by `as_of`.
-    pub fn oral_trial_done(&self) -> bool {
-        self.record.oral_courses.iter().any(|c| {
+    /// An oral course of at least the trial length that is current or ended no
+    /// more than `oral_recent_end_days` ago (RULES.md: iron done).
+    pub fn recent_oral_trial_done(&self) -> bool {
+        self.oral_courses.iter().any(|c| {
             let end = c.stopped.map_or(self.as_of, |s| s.min(self.as_of));
             (end - c.started).num_days() >= self.common.oral_trial_days
+                && self.days_since(end) <= self.common.oral_recent_end_days
         })
     }
+}
+
+/// One TSAT reading: given, or derived from iron with TIBC or transferrin
+/// drawn the same day.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TsatReading {
+    pub percent: f64,
+    pub date: NaiveDate,
+    pub derived: bool,
+}
+
+impl<'a> Context<'a> {
+    /// The recorded condition this dopaminergic medicine treats, when it is
+    /// taken for another disease (Parkinson's disease, prolactinoma, ...).
+    pub fn other_disease_for(&self, med: &Medication) -> Option<&'a str> {
+        self.record.conditions.iter().find_map(|c| {
+            let entry = self.knowledge.condition(&c.name)?;
+            let treats = med.ingredients.iter().any(|(generic, class)| {
+                (matches!(class.effect, Effect::DopamineAgonist | Effect::Levodopa))
+                    && entry
+                        .treated_with
+                        .iter()
+                        .any(|t| t == generic || *t == class.id)
+            });
+            treats.then_some(entry.label.as_str())
+        })
+    }
+
+    /// Drawn within 4 weeks after an infusion (however recorded).
+    pub fn in_blind_window(&self, day: NaiveDate) -> bool {
+        self.infusions.iter().any(|i| {
+            let after = (day - i.date).num_days();
+            (0..self.common.post_infusion_blind_days).contains(&after)
+        })
+    }
+
+    /// Every TSAT reading within the validity window and outside the
+    /// post-infusion blind window: given ones, and ones derived from iron and
+    /// TIBC (or transferrin) drawn on the same day.
+    fn tsat_readings(&self) -> Vec<TsatReading> {
+        let usable = |day: NaiveDate| {
+            day <= self.as_of
+                && self.days_since(day) <= self.common.lab_stale_after_days
+                && !self.in_blind_window(day)
+        };
+        let labs = || self.record.labs.iter().filter(|l| usable(l.date));
+        let on = |test: LabTest, day: NaiveDate| labs().find(|l| l.test == test && l.date == day);
+        let mut readings: Vec<TsatReading> = labs()
+            .filter(|l| l.test == LabTest::Tsat)
+            .map(|l| TsatReading {
+                percent: l.value,
+                date: l.date,
+                derived: false,
+            })
+            .collect();
+        for iron in labs().filter(|l| l.test == LabTest::Iron) {
+            let given_that_day = readings.iter().any(|r| !r.derived && r.date == iron.date);
+            if given_that_day {
+                continue;
+            }
+            let tibc = on(LabTest::Tibc, iron.date);
+            let transferrin = on(LabTest::Transferrin, iron.date);
+            if let Some(t) = derive_tsat(iron, tibc, transferrin) {
+                readings.push(TsatReading {
+                    percent: t.percent,
+                    date: iron.date,
+                    derived: true,
+                });
+            }
+        }
+        readings
+    }
+
+    /// The TSATs that iron rule 1 looks at (2026.2): the one paired with the
+    /// panel's ferritin, the newest one, and any drawn on or after the panel's
+    /// ferritin. Implausible derived values are included (see
+    /// [`Context::implausible_tsats`]); rules comparing with 45 % leave them out.
+    pub fn overload_tsats(&self) -> Vec<TsatReading> {
+        let readings = self.tsat_readings();
+        let newest = readings.iter().map(|r| r.date).max();
+        let panel_day = self.panel.ferritin.map(|f| f.date);
+        let mut chosen: Vec<TsatReading> = readings
+            .into_iter()
+            .filter(|r| Some(r.date) == newest || panel_day.is_some_and(|d| r.date >= d))
+            .collect();
+        if let (Some(t), Some(f)) = (&self.panel.tsat, self.panel.ferritin) {
+            if !self.panel.stale {
+                chosen.push(TsatReading {
+                    percent: t.percent,
+                    date: t.labs.first().map_or(f.date, |l| l.date),
+                    derived: t.basis != "given",
+                });
+            }
+        }
+        if let (Some(t), Some(f)) = (&self.panel.implausible, self.panel.ferritin) {
+            if !self.panel.stale {
+                chosen.push(TsatReading {
+                    percent: t.percent,
+                    date: t.labs.first().map_or(f.date, |l| l.date),
+                    derived: true,
+                });
+            }
+        }
+        chosen
+    }
+
+    /// Derived TSATs above 100 % among those rule 1 looks at.
+    pub fn implausible_tsats(&self) -> Vec<TsatReading> {
+        let mut out: Vec<TsatReading> = self
+            .overload_tsats()
+            .into_iter()
+            .filter(|r| r.derived && r.percent > self.common.tsat_implausible_above)
+            .collect();
+        out.dedup_by(|a, b| a.date == b.date && a.percent == b.percent);
+        out
+    }
+
+    /// The highest CRP above the acute-phase limit within 14 days of the
+    /// panel's ferritin.
+    pub fn acute_phase_crp(&self) -> Option<&'a LabResult> {
+        let c = self.common;
+        let ferritin = self.panel.ferritin?;
+        self.record
+            .labs
+            .iter()
+            .filter(|l| {
+                l.test == LabTest::Crp
+                    && l.date <= self.as_of
+                    && (l.date - ferritin.date).num_days().abs() <= c.crp_pairing_days
+            })
+            .max_by(|a, b| a.value.total_cmp(&b.value))
+            .filter(|l| l.value > c.crp_acute_phase_above)
+    }
+
+    /// The newest phosphate, when it is low and no older than the staleness limit.
+    pub fn low_phosphate(&self) -> Option<&'a LabResult> {
+        self.newest(LabTest::Phosphate).filter(|l| {
+            l.value < self.common.phosphate_low_below
+                && self.days_since(l.date) <= self.common.lab_stale_after_days
+        })
+    }
+
+    /// The newest eGFR when it is below the kidney dosing limit.
+    pub fn low_egfr(&self) -> Option<&'a LabResult> {
+        self.newest(LabTest::Egfr)
+            .filter(|l| l.value < self.common.egfr_renal_dosing_below)
+    }
+}
+
+/// Infusions on or before `as_of` from `iron_treatments` and from IV iron
+/// products in `medications` (on their `started` date, response unknown), and
+/// the IV iron medicines whose date is not known.
+fn iron_infusions(record: &Record, as_of: NaiveDate) -> (Vec<IvInfusion>, Vec<&Medication>) {
+    let mut infusions: Vec<IvInfusion> = record
+        .infusions
+        .iter()
+        .filter(|i| i.date <= as_of)
+        .cloned()
+        .collect();
+    let mut undated = Vec::new();
+    for med in record.medications.iter().filter(|m| is_iron(m, "iv-iron")) {
+        match med.started {
+            Some(day) if day <= as_of => {
+                let recorded = infusions.iter().any(|i| i.date == day);
+                if !recorded {
+                    infusions.push(IvInfusion {
+                        product: Some(med.name.clone()),
+                        dose_mg: None,
+                        date: day,
+                        response: None,
+                    });
+                }
+            }
+            Some(_) => {}
+            None => undated.push(med),
+        }
+    }
+    infusions.sort_by_key(|i| i.date);
+    (infusions, undated)
+}
+
+/// Oral iron courses started on or before `as_of` from `iron_treatments` and
+/// from oral iron in `medications`, and the current oral iron medicines whose
+/// start is not known.
+fn oral_iron_courses(record: &Record, as_of: NaiveDate) -> (Vec<OralCourse>, Vec<&Medication>) {
+    let mut courses: Vec<OralCourse> = record
+        .oral_courses
+        .iter()
+        .filter(|c| c.started <= as_of)
+        .cloned()
+        .collect();
+    let mut undated = Vec::new();
+    for med in record
+        .medications
+        .iter()
+        .filter(|m| is_iron(m, "oral-iron"))
+    {
+        match med.started {
+            Some(day) if day <= as_of => courses.push(OralCourse {
+                product: Some(med.name.clone()),
+                elemental_mg: None,
+                started: day,
+                stopped: med.stopped,
+                schedule: None,
+                outcome: med.outcome,
+            }),
+            Some(_) => {}
+            None if med.stopped.is_none_or(|s| s > as_of) => undated.push(med),
+            None => {}
+        }
+    }
+    courses.sort_by_key(|c| c.started);
+    (courses, undated)
+}
+
+fn is_iron(med: &Medication, class_id: &str) -> bool {
+    med.classes().any(|c| c.id == class_id)
 }
 
 /// Whole years between `birth` and `day`; `None` if born after `day`.
@@ -235,7 +511,9 @@ pub fn age_on(birth: NaiveDate, day: NaiveDate) -> Option<u32> {
 /// Pathway, first match wins: pregnancy, dialysis, pediatric, adult.
 /// Sources: picchietti-2015, aasm-2024 (ESRD), irlssg-2018 (children).
 fn pathway(record: &Record, age: Option<u32>, common: &Common) -> Pathway {
-    if record.patient.pregnancy_weeks.is_some() {
+    if record.patient.pregnancy_weeks.is_some()
+        || record.has_condition_role(ConditionRole::Pregnancy)
+    {
         Pathway::Pregnancy
     } else if record.patient.dialysis == Some(true)
         || record.has_condition_role(ConditionRole::EndStageKidney)
@@ -248,8 +526,10 @@ fn pathway(record: &Record, age: Option<u32>, common: &Common) -> Pathway {
     }
 }
 
-/// IRLSSG 2014: all five criteria → likely RLS; any "no" → not met; else incomplete.
-fn diagnosis(symptoms: &Symptoms, common: &Common) -> Diagnosis {
+/// IRLSSG 2014: all five criteria → likely RLS; any "no" → not met; else
+/// incomplete. A diagnosis recorded by a clinician (condition
+/// `restless-legs-syndrome`) counts as likely RLS unless a criterion is "no".
+fn diagnosis(symptoms: &Symptoms, common: &Common, clinician_diagnosis: bool) -> Diagnosis {
     let named = symptoms.criteria.named();
     let unmet: Vec<String> = named
         .iter()
@@ -263,6 +543,8 @@ fn diagnosis(symptoms: &Symptoms, common: &Common) -> Diagnosis {
         .collect();
     let status = if !unmet.is_empty() {
         DiagnosisStatus::CriteriaNotMet
+    } else if clinician_diagnosis {
+        DiagnosisStatus::LikelyRls
     } else if !unknown.is_empty() {
         DiagnosisStatus::Incomplete
     } else {
@@ -275,11 +557,18 @@ fn diagnosis(symptoms: &Symptoms, common: &Common) -> Diagnosis {
             "intermittent".to_string()
         }
     });
+    // A clinician's diagnosis asks for none of the criteria.
+    let unknown = if clinician_diagnosis && unmet.is_empty() {
+        Vec::new()
+    } else {
+        unknown
+    };
     Diagnosis {
         status,
         unmet,
         unknown,
         course,
+        recorded_by_clinician: clinician_diagnosis,
     }
 }
 
@@ -311,10 +600,10 @@ fn panel<'a>(
     record: &'a Record,
     as_of: NaiveDate,
     common: &Common,
-    infusions: &[&IvInfusion],
+    infusions: &[IvInfusion],
 ) -> Panel<'a> {
     let in_blind_window = |day: NaiveDate| {
-        infusions.iter().any(|i| {
+        infusions.iter().any(|i: &IvInfusion| {
             let after = (day - i.date).num_days();
             (0..common.post_infusion_blind_days).contains(&after)
         })
@@ -352,38 +641,55 @@ fn panel<'a>(
             )
         })
     };
-    let tsat = closest(LabTest::Tsat)
+    let paired = closest(LabTest::Tsat)
         .map(|l| Tsat {
             percent: l.value,
             basis: "given",
             labs: vec![l],
         })
         .or_else(|| {
-            let iron = closest(LabTest::Iron)?;
-            if let Some(tibc) = closest(LabTest::Tibc) {
-                let percent = iron.value / tibc.value * 100.0;
-                return (percent <= 100.0).then(|| Tsat {
-                    percent,
-                    basis: "derived from iron and TIBC",
-                    labs: vec![iron, tibc],
-                });
-            }
-            let transferrin = closest(LabTest::Transferrin)?;
-            // Each gram of transferrin binds 25.1 µmol of iron.
-            let percent = iron.value / (transferrin.value * 25.1) * 100.0;
-            (percent <= 100.0).then(|| Tsat {
-                percent,
-                basis: "derived from iron and transferrin",
-                labs: vec![iron, transferrin],
-            })
+            derive_tsat(
+                closest(LabTest::Iron)?,
+                closest(LabTest::Tibc),
+                closest(LabTest::Transferrin),
+            )
         });
+    // A derived TSAT above 100 % cannot be real: it is reported, never used.
+    let (tsat, implausible) = match paired {
+        Some(t) if t.percent > common.tsat_implausible_above => (None, Some(t)),
+        other => (other, None),
+    };
     Panel {
+        implausible,
         ferritin: Some(f),
         tsat,
         stale: (as_of - f.date).num_days() > common.lab_stale_after_days,
         before_last_infusion: infusions.last().is_some_and(|i| f.date < i.date),
         skipped_post_infusion: skipped,
     }
+}
+
+/// TSAT from iron with TIBC (iron ÷ TIBC × 100) or, without TIBC, with
+/// transferrin (iron in µmol/L ÷ (transferrin in g/L × 25.1) × 100).
+pub fn derive_tsat<'a>(
+    iron: &'a LabResult,
+    tibc: Option<&'a LabResult>,
+    transferrin: Option<&'a LabResult>,
+) -> Option<Tsat<'a>> {
+    if let Some(tibc) = tibc {
+        return Some(Tsat {
+            percent: iron.value / tibc.value * 100.0,
+            basis: "derived from iron and TIBC",
+            labs: vec![iron, tibc],
+        });
+    }
+    let transferrin = transferrin?;
+    // Each gram of transferrin binds 25.1 µmol of iron.
+    Some(Tsat {
+        percent: iron.value / (transferrin.value * 25.1) * 100.0,
+        basis: "derived from iron and transferrin",
+        labs: vec![iron, transferrin],
+    })
 }
 
 #[cfg(test)]

@@ -10,7 +10,7 @@ use super::context::{capitalise, round1, show, Context};
 use super::plan::Plan;
 use crate::assessment::*;
 use crate::knowledge::{ConditionRole, Profile, ProfileThresholds};
-use crate::record::{IvInfusion, IvResponse};
+use crate::record::IvResponse;
 use crate::units::LabTest;
 
 /// What the plan needs to judge whether IV iron is warranted.
@@ -23,6 +23,11 @@ pub fn decide(ctx: &Context, p: &ProfileThresholds, plan: &mut Plan) {
         return;
     }
     if !ctx.likely_rls() {
+        return;
+    }
+    // An implausible derived TSAT: no iron is started (warn.labs-implausible
+    // asks for a repeat panel).
+    if !ctx.implausible_tsats().is_empty() {
         return;
     }
     match ctx.pathway {
@@ -42,23 +47,18 @@ fn overload(ctx: &Context, plan: &mut Plan) -> bool {
     if ctx.has_condition(ConditionRole::IronOverload) {
         reasons.push("haemochromatosis (iron overload) is recorded".to_string());
     }
-    // A recent TSAT without a ferritin beside it still forbids iron.
-    let lone_tsat = || {
-        let blind_until = |i: &&IvInfusion| i.date + Duration::days(c.post_infusion_blind_days);
-        ctx.newest(LabTest::Tsat)
-            .filter(|l| ctx.days_since(l.date) <= c.lab_stale_after_days)
-            .filter(|l| {
-                ctx.last_infusion()
-                    .as_ref()
-                    .is_none_or(|i| l.date >= blind_until(i))
-            })
-            .map(|l| round1(l.value))
-    };
-    let tsat = ctx.panel.current_tsat().or_else(lone_tsat);
-    if let Some(t) = tsat.filter(|t| *t >= c.tsat_never_iron_from) {
+    // Every TSAT counts (2026.2): the paired one, the newest, and any drawn on
+    // or after the panel's ferritin. The highest decides.
+    let highest = ctx
+        .overload_tsats()
+        .into_iter()
+        .filter(|r| r.percent <= c.tsat_implausible_above)
+        .max_by(|a, b| a.percent.total_cmp(&b.percent));
+    if let Some(r) = highest.filter(|r| round1(r.percent) >= c.tsat_never_iron_from) {
         reasons.push(format!(
-            "TSAT {}% is at or above {}%",
-            show(t),
+            "TSAT {}% on {} is at or above {}%",
+            show(r.percent),
+            r.date,
             show(c.tsat_never_iron_from)
         ));
     }
@@ -109,6 +109,7 @@ fn adult(ctx: &Context, p: &ProfileThresholds, plan: &mut Plan) {
     // Rule 2: outside the profile's IV allowance → iron.not-indicated.
     if let Some(f) = ferritin {
         match p.iv_allowed(f, tsat) {
+            Some(false) if inflamed_undecidable(ctx, plan, tsat) => return,
             Some(false) => {
                 not_indicated(
                     plan,
@@ -132,28 +133,8 @@ fn adult(ctx: &Context, p: &ProfileThresholds, plan: &mut Plan) {
     }
 
     // Rule 3: an infusion under 6 weeks ago → wait for its full effect.
-    if let Some(last) = ctx.last_infusion() {
-        let days = ctx.days_since(last.date);
-        if days < c.iv_full_effect_days {
-            let review = last.date + Duration::days(c.iv_full_effect_days);
-            let retest = last.date + Duration::days(c.iv_retest_days);
-            let step = plan.step(
-                "iron.iv-wait",
-                "iron.iv-wait",
-                Category::Treatment,
-                &[
-                    ("date", last.date.to_string()),
-                    ("review", review.to_string()),
-                    ("retest", retest.to_string()),
-                ],
-                vec![format!(
-                    "an infusion was given on {} ({days} days ago, under {} days)",
-                    last.date, c.iv_full_effect_days
-                )],
-            );
-            step.due = Some(review);
-            return;
-        }
+    if infusion_wait(ctx, plan) || infusion_date_unknown(ctx, plan) {
+        return;
     }
 
     let (Some(f), Some(t)) = (ferritin, tsat) else {
@@ -161,6 +142,7 @@ fn adult(ctx: &Context, p: &ProfileThresholds, plan: &mut Plan) {
     };
     let reading = format!("ferritin {} µg/L and TSAT {}%", show(f), show(t));
     let iv_blocked = iv_blocked_reason(ctx);
+    let oral_failed = ctx.oral_failed();
 
     // Rule 4: after earlier infusions, a repeat only on an earlier response.
     let mut iv_considered = false;
@@ -202,14 +184,18 @@ fn adult(ctx: &Context, p: &ProfileThresholds, plan: &mut Plan) {
                     .map(|l| l.value)
                     .fold(f64::NAN, f64::max);
                 let fell = peak_after.is_finite() && f < peak_after;
-                if days >= c.iv_repeat_min_days && fell && ctx.significant() && iv_blocked.is_none()
+                if days >= c.iv_repeat_min_days
+                    && fell
+                    && ctx.significant()
+                    && iv_blocked.is_none()
+                    && !infection_defers_iv(ctx, plan)
                 {
                     let fcm = ctx.infusions.iter().any(|i| i.is_ferric_carboxymaltose());
                     let step = plan.step(
                         "iron.iv-repeat",
                         "iron.iv-repeat",
                         Category::Treatment,
-                        &[("ferritin", show(f))],
+                        &iv_values(ctx, Some(f)),
                         vec![
                             format!("the infusion on {} improved symptoms", last.date),
                             format!("{days} days since it (at least {})", c.iv_repeat_min_days),
@@ -252,14 +238,9 @@ fn adult(ctx: &Context, p: &ProfileThresholds, plan: &mut Plan) {
     }
 
     // Rule 5: no earlier infusion → IV iron for clinically significant RLS.
-    let oral_failed = ctx
-        .record
-        .oral_courses
-        .iter()
-        .filter(|o| o.started <= ctx.as_of)
-        .any(|o| o.outcome.is_some_and(|x| x.failed()));
     if !iv_considered {
         match (ctx.significant(), &iv_blocked) {
+            (true, None) if infection_defers_iv(ctx, plan) => {}
             (true, None) => {
                 let mut because = vec![
                     format!(
@@ -277,18 +258,28 @@ fn adult(ctx: &Context, p: &ProfileThresholds, plan: &mut Plan) {
                 if oral_failed {
                     because.push("an oral iron course failed or was not tolerated".to_string());
                 }
-                if ctx.oral_trial_done() && f <= p.oral_ferritin_at_most {
+                if oral_trial_judged(ctx) && f <= p.oral_ferritin_at_most {
                     because.push(format!(
                         "ferritin is still at or below {} after at least {} days of oral iron",
                         show(p.oral_ferritin_at_most),
                         c.oral_trial_days
                     ));
                 }
-                let step = plan.step("iron.iv", "iron.iv", Category::Treatment, &[], because);
+                if let Some(condition) = poor_absorption(ctx) {
+                    because.push(format!("{condition}: oral iron is poorly absorbed"));
+                }
+                let step = plan.step(
+                    "iron.iv",
+                    "iron.iv",
+                    Category::Treatment,
+                    &iv_values(ctx, None),
+                    because,
+                );
                 step.sources.extend(p.sources.iter().cloned());
-                if ctx.has_condition(ConditionRole::ActiveInfection) {
-                    step.detail.push_str(" An active infection is recorded: the infusion is usually put off until it has cleared.");
-                    step.sources.push("rlsf-2021".into());
+                if let Some(condition) = poor_absorption(ctx) {
+                    step.detail.push_str(&format!(
+                        " Oral iron is not offered as the alternative: {condition} is recorded, and iron tablets are poorly absorbed after it."
+                    ));
                 }
             }
             (true, Some(reason)) => {
@@ -302,13 +293,38 @@ fn adult(ctx: &Context, p: &ProfileThresholds, plan: &mut Plan) {
     }
 
     // Rule 6: oral iron, as an alternative or when IV is not possible.
-    let current = ctx
-        .record
-        .oral_courses
-        .iter()
-        .rev()
-        .find(|o| o.current_on(ctx.as_of));
-    if let Some(course) = current {
+    let current = ctx.current_oral_course();
+    let current_failed = current.is_some_and(|o| o.outcome.is_some_and(|x| x.failed()))
+        || ctx
+            .undated_oral
+            .iter()
+            .any(|m| m.outcome.is_some_and(|x| x.failed()));
+    if current_failed {
+        plan.note_missing(
+            "the current oral iron was recorded as not working or not tolerated: no advice to keep taking it; ask whether to stop it",
+        );
+    } else if current.is_none() && !ctx.undated_oral.is_empty() {
+        for med in &ctx.undated_oral {
+            plan.note_missing(format!(
+                "when {} (oral iron) was started, to judge the course",
+                med.name
+            ));
+        }
+        if f < c.oral_continue_below {
+            let step = plan.step(
+                "iron.oral",
+                "iron.oral.continue",
+                Category::Treatment,
+                &[],
+                vec![
+                    "oral iron is on the medicine list (start date unknown)".to_string(),
+                    format!("{reading}: ferritin below {}", show(c.oral_continue_below)),
+                ],
+            );
+            step.schedule = Some("daily".to_string());
+            add_ppi_note(ctx, step);
+        }
+    } else if let Some(course) = current {
         if f < c.oral_continue_below {
             let alternate = f > c.oral_alternate_day_above;
             let (key, schedule) = if alternate {
@@ -338,6 +354,7 @@ fn adult(ctx: &Context, p: &ProfileThresholds, plan: &mut Plan) {
                 ],
             );
             step.schedule = Some(schedule.to_string());
+            add_ppi_note(ctx, step);
         } else if !plan.has("iron.iv") && !plan.has("iron.iv-repeat") {
             // iron.not-indicated cannot stand beside an infusion the plan asks for.
             not_indicated(
@@ -359,6 +376,8 @@ fn adult(ctx: &Context, p: &ProfileThresholds, plan: &mut Plan) {
         plan.note_missing(
             "oral iron failed or was not tolerated before: no new oral course is suggested",
         );
+    } else if plan.has("iron.iv") && poor_absorption(ctx).is_some() {
+        // IV iron is preferred: oral iron is poorly absorbed (said in iron.iv).
     } else if p.oral_indicated(f, Some(t)) {
         let mut because = vec![format!(
             "ferritin {} µg/L is at or below {}",
@@ -379,7 +398,192 @@ fn adult(ctx: &Context, p: &ProfileThresholds, plan: &mut Plan) {
         let step = plan.step("iron.oral", "iron.oral", Category::Treatment, &[], because);
         step.schedule = Some("daily".to_string());
         step.sources.extend(p.sources.iter().cloned());
+        add_ppi_note(ctx, step);
     }
+}
+
+/// iron.iv-wait — an infusion (however recorded) less than 6 weeks before
+/// `as_of`: wait for its full effect, nothing else about iron. Applies in every
+/// pathway. Sources: irlssg-2018, earley-2018.
+fn infusion_wait(ctx: &Context, plan: &mut Plan) -> bool {
+    let c = ctx.common;
+    let Some(last) = ctx.last_infusion() else {
+        return false;
+    };
+    let days = ctx.days_since(last.date);
+    if days >= c.iv_full_effect_days {
+        return false;
+    }
+    let review = last.date + Duration::days(c.iv_full_effect_days);
+    let retest = last.date + Duration::days(c.iv_retest_days);
+    let step = plan.step(
+        "iron.iv-wait",
+        "iron.iv-wait",
+        Category::Treatment,
+        &[
+            ("date", last.date.to_string()),
+            ("review", review.to_string()),
+            ("retest", retest.to_string()),
+        ],
+        vec![format!(
+            "an infusion was given on {} ({days} days ago, under {} days)",
+            last.date, c.iv_full_effect_days
+        )],
+    );
+    step.due = Some(review);
+    true
+}
+
+/// An IV iron product on the medicine list with no date: the plan cannot tell
+/// whether it was recent, so no new infusion is decided and `missing` asks for
+/// the date (RULES.md "Iron given, wherever it is written").
+fn infusion_date_unknown(ctx: &Context, plan: &mut Plan) -> bool {
+    for med in &ctx.undated_infusions {
+        plan.note_missing(format!(
+            "the date of {} (IV iron on the medicine list): no new infusion can be decided without it",
+            med.name
+        ));
+    }
+    !ctx.undated_infusions.is_empty()
+}
+
+/// warn.iv-iron-infection — an active infection: IV iron (first or repeat) is
+/// put off until it has cleared. Returns whether IV iron is deferred.
+/// Sources: rlsf-2021 (defer IV iron in infection).
+fn infection_defers_iv(ctx: &Context, plan: &mut Plan) -> bool {
+    if !ctx.has_condition(ConditionRole::ActiveInfection) {
+        return false;
+    }
+    if !plan.has("warn.iv-iron-infection") {
+        plan.warn(
+            "warn.iv-iron-infection",
+            "warn.iv-iron-infection",
+            Level::Caution,
+            None,
+            &[],
+            vec!["an active infection is recorded".to_string()],
+        );
+    }
+    true
+}
+
+/// The inflamed-ferritin rule (2026.2): CRP raised near the ferritin, the
+/// ferritin alone puts iron outside the allowance, and TSAT < 20 %: the panel
+/// decides nothing. No iron.not-indicated; test.iron-panel asks for a repeat
+/// 2–4 weeks after the illness. Sources: rlsf-2021.
+fn inflamed_undecidable(ctx: &Context, plan: &mut Plan, tsat: Option<f64>) -> bool {
+    let c = ctx.common;
+    let Some(crp) = ctx.acute_phase_crp() else {
+        return false;
+    };
+    let Some(t) = tsat.filter(|t| *t < c.inflamed_tsat_below) else {
+        return false;
+    };
+    plan.note_missing(
+        "an iron panel repeated 2–4 weeks after the inflammation has settled: the ferritin may be falsely high",
+    );
+    if !plan.has("test.iron-panel") {
+        plan.step(
+            "test.iron-panel",
+            "test.iron-panel.inflamed",
+            Category::Test,
+            &[],
+            vec![
+                format!(
+                    "CRP {} mg/L on {} is above {} mg/L: the ferritin may be falsely high",
+                    show(crp.value),
+                    crp.date,
+                    show(c.crp_acute_phase_above)
+                ),
+                format!(
+                    "TSAT {}% is below {}%, which points to iron deficiency",
+                    show(t),
+                    show(c.inflamed_tsat_below)
+                ),
+            ],
+        );
+    }
+    true
+}
+
+/// The poor-absorption condition recorded, if any (label for the text).
+fn poor_absorption(ctx: &Context) -> Option<String> {
+    ctx.record
+        .conditions
+        .iter()
+        .find(|c| c.role() == Some(ConditionRole::PoorAbsorption))
+        .map(|c| c.name.clone())
+}
+
+/// A current proton-pump inhibitor beside iron.oral is named as a reason oral
+/// iron may not be absorbed.
+fn add_ppi_note(ctx: &Context, step: &mut Step) {
+    let ppis: Vec<String> = ctx
+        .current_medications()
+        .filter(|m| m.classes().any(|c| c.id == "proton-pump-inhibitor"))
+        .map(|m| m.name.clone())
+        .collect();
+    if !ppis.is_empty() {
+        step.detail.push_str(&format!(
+            " You take {}, a stomach-acid medicine that can make iron tablets less well absorbed: ask whether IV iron would suit you better (do not stop or change a medicine on your own).",
+            ppis.join(", ")
+        ));
+        step.because
+            .push(format!("{} may reduce iron absorption", ppis.join(", ")));
+    }
+}
+
+/// An oral course has been judged: taken at least the trial length, with a
+/// ferritin drawn at least `oral_judged_after_days` after it started (an older
+/// ferritin says nothing about the course).
+fn oral_trial_judged(ctx: &Context) -> bool {
+    let Some(ferritin_day) = ctx
+        .panel
+        .ferritin
+        .filter(|_| ctx.panel.is_current())
+        .map(|f| f.date)
+    else {
+        return false;
+    };
+    ctx.oral_courses.iter().any(|course| {
+        let end = course.stopped.map_or(ctx.as_of, |s| s.min(ctx.as_of));
+        (end - course.started).num_days() >= ctx.common.oral_trial_days
+            && (ferritin_day - course.started).num_days() >= ctx.common.oral_judged_after_days
+    })
+}
+
+/// The values of the iron.iv and iron.iv-repeat texts: the dose (by weight
+/// below 50 kg, never above 1000 mg) and the products (ferric derisomaltose
+/// only with a low phosphate). Sources: ferinject-label, monofer-label,
+/// boots-2022.
+fn iv_values(ctx: &Context, ferritin: Option<f64>) -> Vec<(&'static str, String)> {
+    let c = ctx.common;
+    let dose = match ctx.record.patient.weight_kg {
+        Some(w) if w < c.iv_weight_based_below_kg => format!(
+            "{} mg ({} mg per kg for {} kg)",
+            show((w * c.iv_mg_per_kg).min(c.iv_max_dose_mg).floor()),
+            show(c.iv_mg_per_kg),
+            show(w)
+        ),
+        Some(_) => format!("{} mg", show(c.iv_max_dose_mg)),
+        None => format!(
+            "{} mg (the adult dose from {} kg; the weight is not recorded, and below {} kg the dose is {} mg per kg)",
+            show(c.iv_max_dose_mg),
+            show(c.iv_weight_based_below_kg),
+            show(c.iv_weight_based_below_kg),
+            show(c.iv_mg_per_kg)
+        ),
+    };
+    let products = if ctx.low_phosphate().is_some() {
+        "ferric derisomaltose (Monofer, Monoferric) only: a recent blood phosphate was low, and ferric carboxymaltose lowers it further"
+    } else {
+        "ferric carboxymaltose (Ferinject, Injectafer) or ferric derisomaltose (Monofer, Monoferric)"
+    };
+    let mut values = vec![("dose", dose), ("products", products.to_string())];
+    if let Some(f) = ferritin {
+        values.push(("ferritin", show(f)));
+    }
+    values
 }
 
 /// Pregnancy (picchietti-2015): oral iron below 75 µg/L; IV only from week 14,
@@ -389,16 +593,23 @@ fn adult(ctx: &Context, p: &ProfileThresholds, plan: &mut Plan) {
 /// considered.
 fn pregnancy(ctx: &Context, p: &ProfileThresholds, plan: &mut Plan) {
     let c = ctx.common;
+    if ctx.pregnancy_weeks().is_none() {
+        plan.note_missing(
+            "how many weeks pregnant: until it is known, no IV iron (treated as the first trimester)",
+        );
+    }
+    // Rules 1 and 3 apply in pregnancy too (2026.2): wait after an infusion.
+    if infusion_wait(ctx, plan) || infusion_date_unknown(ctx, plan) {
+        return;
+    }
     let (Some(f), Some(t)) = (ctx.panel.current_ferritin(), ctx.panel.current_tsat()) else {
         return;
     };
-    let weeks = ctx.record.patient.pregnancy_weeks.unwrap_or_default();
-    let first_trimester = weeks < c.iv_iron_from_pregnancy_week;
-    let oral_failed = ctx
-        .record
-        .oral_courses
-        .iter()
-        .any(|o| o.started <= ctx.as_of && o.outcome.is_some_and(|x| x.failed()));
+    // Weeks unknown: treated as the first trimester (no IV iron).
+    let weeks = ctx.pregnancy_weeks();
+    let first_trimester = weeks.is_none_or(|w| w < c.iv_iron_from_pregnancy_week);
+    let weeks_words = weeks.map_or_else(|| "an unknown number of".to_string(), |w| w.to_string());
+    let oral_failed = ctx.oral_failed();
     if f < c.pregnancy_oral_below && oral_failed {
         plan.note_missing(
             "oral iron failed or was not tolerated before: no new oral course is suggested",
@@ -441,14 +652,18 @@ fn pregnancy(ctx: &Context, p: &ProfileThresholds, plan: &mut Plan) {
                 "warn.iv-iron-first-trimester",
                 Level::Danger,
                 None,
-                &[("weeks", weeks.to_string())],
+                &[("weeks", weeks_words.clone())],
                 vec![format!(
-                    "{weeks} weeks pregnant: before week {}",
+                    "{weeks_words} weeks pregnant: treated as before week {}",
                     c.iv_iron_from_pregnancy_week
                 )],
             );
         }
-    } else if pregnancy_iv && iv_blocked_reason(ctx).is_none() {
+    } else if pregnancy_iv && infusion_in_this_pregnancy(ctx) {
+        plan.note_missing(
+            "an infusion was already given in this pregnancy: a repeat is for the obstetric team to decide",
+        );
+    } else if pregnancy_iv && iv_blocked_reason(ctx).is_none() && !infection_defers_iv(ctx, plan) {
         plan.step(
             "iron.iv",
             "iron.iv.pregnancy",
@@ -456,7 +671,7 @@ fn pregnancy(ctx: &Context, p: &ProfileThresholds, plan: &mut Plan) {
             &[],
             vec![
                 format!(
-                    "{weeks} weeks pregnant (from week {})",
+                    "{weeks_words} weeks pregnant (from week {})",
                     c.iv_iron_from_pregnancy_week
                 ),
                 format!(
@@ -468,6 +683,17 @@ fn pregnancy(ctx: &Context, p: &ProfileThresholds, plan: &mut Plan) {
             ],
         );
     }
+}
+
+/// An infusion that may belong to this pregnancy: since its start (weeks known)
+/// or within `pregnancy_max_days` (weeks unknown).
+pub fn infusion_in_this_pregnancy(ctx: &Context) -> bool {
+    let days_back = ctx
+        .pregnancy_weeks()
+        .map_or(ctx.common.pregnancy_max_days, |w| i64::from(w) * 7);
+    ctx.infusions
+        .iter()
+        .any(|i| ctx.days_since(i.date) <= days_back)
 }
 
 /// Children (aasm-2024, rlsf-pediatric-2015): oral iron below 50 µg/L, dosed by
@@ -482,14 +708,10 @@ fn pediatric(ctx: &Context, p: &ProfileThresholds, plan: &mut Plan) {
         .record
         .patient
         .weight_kg
-        .map(|w| {
-            format!(
-                " (for {} kg, about {} mg a day)",
-                show(w),
-                show((w * c.pediatric_mg_per_kg).round())
-            )
-        })
-        .unwrap_or_default();
+        .map(|w| pediatric_dose_words(w, c))
+        .unwrap_or_else(|| {
+            " (the weight is not recorded: the dose is by weight, in mg per kg)".to_string()
+        });
     if f < p.pediatric_oral_below {
         let step = plan.step(
             "iron.oral",
@@ -540,10 +762,32 @@ fn pediatric(ctx: &Context, p: &ProfileThresholds, plan: &mut Plan) {
     }
 }
 
+/// A child's daily dose for the text: about 3 mg/kg, never above the adult
+/// 65 mg a day (2026.2). Sources: rlsf-pediatric-2015, irlssg-2018.
+fn pediatric_dose_words(weight_kg: f64, c: &crate::knowledge::Common) -> String {
+    let by_weight = (weight_kg * c.pediatric_mg_per_kg).round();
+    if by_weight > c.pediatric_max_daily_mg {
+        format!(
+            " (for {} kg, at most {} mg a day: the dose by weight is never above the adult dose)",
+            show(weight_kg),
+            show(c.pediatric_max_daily_mg)
+        )
+    } else {
+        format!(
+            " (for {} kg, about {} mg a day)",
+            show(weight_kg),
+            show(by_weight)
+        )
+    }
+}
+
 /// Dialysis (aasm-2024): IV iron sucrose with the renal team when ferritin is
 /// below 200 µg/L and TSAT below 20 %, and RLS is clinically significant.
 fn dialysis(ctx: &Context, plan: &mut Plan) {
     let c = ctx.common;
+    if infusion_wait(ctx, plan) || infusion_date_unknown(ctx, plan) {
+        return;
+    }
     let (Some(f), Some(t)) = (ctx.panel.current_ferritin(), ctx.panel.current_tsat()) else {
         return;
     };
@@ -552,7 +796,8 @@ fn dialysis(ctx: &Context, plan: &mut Plan) {
         if ctx.severity.clinically_significant.is_none() {
             plan.note_missing(SIGNIFICANCE_MISSING);
         }
-        if iv_blocked_reason(ctx).is_none() && ctx.significant() {
+        if iv_blocked_reason(ctx).is_none() && ctx.significant() && !infection_defers_iv(ctx, plan)
+        {
             plan.step(
                 "iron.iv",
                 "iron.iv.dialysis",
@@ -730,13 +975,7 @@ pub fn schedule(ctx: &Context, plan: &mut Plan) {
             );
         }
     }
-    if let Some(course) = ctx
-        .record
-        .oral_courses
-        .iter()
-        .rev()
-        .find(|o| o.current_on(ctx.as_of))
-    {
+    if let Some(course) = ctx.current_oral_course() {
         let retest = course.started + Duration::days(c.oral_trial_days);
         if panel_date.is_none_or(|d| d < retest) {
             plan.date(
@@ -746,7 +985,7 @@ pub fn schedule(ctx: &Context, plan: &mut Plan) {
                 &[("date", course.started.to_string())],
             );
         }
-    } else if plan.steps.iter().any(|s| s.id == "iron.oral") {
+    } else if ctx.undated_oral.is_empty() && plan.steps.iter().any(|s| s.id == "iron.oral") {
         plan.date(
             ctx.as_of + Duration::days(c.oral_trial_days),
             "retest.iron",

@@ -8,6 +8,73 @@ use crate::assessment::*;
 use crate::record::Sex;
 use crate::units::LabTest;
 
+/// warn.labs-implausible — a derived TSAT above 100 % among those rule 1 looks
+/// at: it cannot be real (iron and TIBC or transferrin mismatched, or a unit
+/// error). Repeat the panel; no iron is started (iron::decide). test.iron-panel
+/// asks for the repeat. Sources: irlssg-2018.
+pub fn implausible_tsat(ctx: &Context, plan: &mut Plan) {
+    let implausible = ctx.implausible_tsats();
+    let Some(first) = implausible.first() else {
+        return;
+    };
+    let because: Vec<String> = implausible
+        .iter()
+        .map(|r| {
+            format!(
+                "TSAT derived from iron and TIBC or transferrin on {} is {}%, above {}%",
+                r.date,
+                show(r.percent),
+                show(ctx.common.tsat_implausible_above)
+            )
+        })
+        .collect();
+    plan.warn(
+        "warn.labs-implausible",
+        "warn.labs-implausible",
+        Level::Caution,
+        None,
+        &[
+            ("value", show(first.percent)),
+            ("date", first.date.to_string()),
+        ],
+        because.clone(),
+    );
+    if !plan.has("test.iron-panel") {
+        plan.note_missing(
+            "a repeat iron panel: the TSAT worked out from the last one is impossible",
+        );
+        plan.step(
+            "test.iron-panel",
+            "test.iron-panel",
+            Category::Test,
+            &[],
+            because,
+        );
+    }
+}
+
+/// warn.low-phosphate — phosphate below 2.5 mg/dL (0.8 mmol/L) within the last
+/// 183 days: ask about bone pain and weakness, recheck; iron.iv and
+/// iron.iv-repeat then name ferric derisomaltose only. Sources: boots-2022, wolf-2020.
+pub fn low_phosphate(ctx: &Context, plan: &mut Plan) {
+    let Some(lab) = ctx.low_phosphate() else {
+        return;
+    };
+    let shown = format!("{} {}", show(lab.reported.0), lab.reported.1);
+    plan.warn(
+        "warn.low-phosphate",
+        "warn.low-phosphate",
+        Level::Caution,
+        None,
+        &[("value", shown.clone())],
+        vec![format!(
+            "phosphate {shown} on {} is below {} mg/dL",
+            lab.date,
+            show(ctx.common.phosphate_low_below)
+        )],
+    );
+}
+
 /// test.iron-panel — no iron panel recent enough to act on: no ferritin, a stale
 /// one (> 183 days, with warn.labs-stale), one from before the last infusion, or
 /// a ferritin without a TSAT within 7 days. Not while waiting out the six weeks
@@ -16,7 +83,7 @@ use crate::units::LabTest;
 pub fn iron_panel_tests(ctx: &Context, plan: &mut Plan) {
     let c = ctx.common;
     let panel = &ctx.panel;
-    if ctx.in_infusion_wait() {
+    if ctx.in_infusion_wait() || plan.has("test.iron-panel") {
         return;
     }
     let mut because = Vec::new();
@@ -114,17 +181,7 @@ pub fn lab_quality(ctx: &Context, plan: &mut Plan) {
         );
     }
 
-    let crp = ctx
-        .record
-        .labs
-        .iter()
-        .filter(|l| {
-            l.test == LabTest::Crp
-                && l.date <= ctx.as_of
-                && (l.date - ferritin.date).num_days().abs() <= c.crp_pairing_days
-        })
-        .max_by(|a, b| a.value.total_cmp(&b.value));
-    if let Some(crp) = crp.filter(|l| l.value > c.crp_acute_phase_above) {
+    if let Some(crp) = ctx.acute_phase_crp() {
         plan.warn(
             "warn.ferritin-acute-phase",
             "warn.ferritin-acute-phase",

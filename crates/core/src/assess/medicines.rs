@@ -2,10 +2,12 @@
 //! drug ladder (alpha-2-delta ligand, then low-dose opioid). A dopamine agonist
 //! or levodopa is never recommended.
 
-use super::context::Context;
+use chrono::{Duration, NaiveDate};
+
+use super::context::{show, Context};
 use super::plan::Plan;
 use crate::assessment::*;
-use crate::knowledge::Effect;
+use crate::knowledge::{ConditionRole, Effect};
 use crate::record::IvResponse;
 
 /// warn.aggravating-medication for each current medicine in an aggravating class
@@ -17,7 +19,9 @@ pub fn aggravating(ctx: &Context, plan: &mut Plan) {
     let mut names = Vec::new();
     let mut sources = Vec::new();
     for med in ctx.current_medications() {
-        let Some(class) = med.class().filter(|c| c.effect == Effect::Aggravates) else {
+        // A combination product is read through every ingredient ("Tylenol PM"
+        // is diphenhydramine too).
+        let Some((_, class)) = med.ingredient_with(Effect::Aggravates) else {
             continue;
         };
         let alternatives = class
@@ -67,14 +71,29 @@ pub fn aggravating(ctx: &Context, plan: &mut Plan) {
 /// (allen-2011, voon-2011), unless augmentation is already suspected (then the
 /// augmentation warning says more). Cabergoline and other ergot agonists always
 /// get the stronger warning (aasm-2024: strong against).
+///
+/// 2026.2: a drug taken for another disease (a condition whose `treated_with`
+/// names it: Parkinson's disease, prolactinoma, type 2 diabetes with
+/// bromocriptine) gets the other-disease text, never RLS dose or switch advice.
 pub fn dopaminergic_risk(ctx: &Context, plan: &mut Plan, augmentation_suspected: bool) {
     for med in ctx.current_medications() {
-        let Some(class) = med.class() else { continue };
-        if !matches!(class.effect, Effect::DopamineAgonist | Effect::Levodopa) {
+        let Some(class) = med
+            .classes()
+            .find(|c| matches!(c.effect, Effect::DopamineAgonist | Effect::Levodopa))
+        else {
             continue;
-        }
+        };
         let values = [("name", med.name.clone())];
-        if class.is_ergot() {
+        if let Some(disease) = ctx.other_disease_for(med) {
+            plan.warn(
+                "warn.dopamine-agonist-risk",
+                "warn.dopamine-agonist-risk.other-disease",
+                Level::Caution,
+                Some(med.name.clone()),
+                &[("name", med.name.clone()), ("disease", disease.to_string())],
+                vec![format!("{} is taken now for {disease}", med.name)],
+            );
+        } else if class.is_ergot() {
             plan.warn(
                 "warn.dopamine-agonist-risk",
                 "warn.dopamine-agonist-risk.ergot",
@@ -99,12 +118,27 @@ pub fn dopaminergic_risk(ctx: &Context, plan: &mut Plan, augmentation_suspected:
     }
 }
 
-/// Why iron counts as dealt with, if it does: iron.not-indicated, an infusion
-/// at least 6 weeks ago, an infusion that did not help, or oral iron for at least
-/// 12 weeks (RULES.md, drug.alpha2delta).
+/// Iron steps that start new iron or wait on iron just given.
+const IRON_UNDER_WAY: [&str; 4] = ["iron.iv", "iron.iv-repeat", "iron.oral", "iron.iv-wait"];
+
+/// Why iron counts as dealt with, if it does (RULES.md 2026.2, "after iron"):
+/// iron.not-indicated in the plan, the last infusion at least 42 days ago with
+/// no iron.iv-wait, an infusion that did not help, or an oral course of at
+/// least 84 days current or ended no more than 183 days ago — and the plan
+/// starts no new iron.iv or iron.oral, and no IV iron of unknown date is recorded.
 fn iron_done(ctx: &Context, plan: &Plan) -> Option<String> {
+    let continuing_oral = ctx.taking_oral_iron();
+    let new_oral = plan.has("iron.oral") && !continuing_oral;
+    if plan.has("iron.iv") || new_oral || plan.has("iron.iv-wait") {
+        return None;
+    }
     if plan.has("iron.not-indicated") {
         return Some("more iron is not indicated".to_string());
+    }
+    // IV iron on the medicine list without a date may be an infusion still
+    // taking effect: the last infusion's date is unknown, so iron is not done.
+    if !ctx.undated_infusions.is_empty() {
+        return None;
     }
     if let Some(last) = ctx.last_infusion() {
         if ctx
@@ -121,7 +155,7 @@ fn iron_done(ctx: &Context, plan: &Plan) -> Option<String> {
             ));
         }
     }
-    if ctx.oral_trial_done() {
+    if ctx.recent_oral_trial_done() {
         return Some(format!(
             "oral iron has been taken for at least {} days",
             ctx.common.oral_trial_days
@@ -130,15 +164,57 @@ fn iron_done(ctx: &Context, plan: &Plan) -> Option<String> {
     None
 }
 
-/// drug.alpha2delta — adult, likely and clinically significant RLS, iron dealt
-/// with, and no alpha-2-delta ligand current and effective. Ligands already tried
-/// without success are named. Sources: aasm-2024 (strong for), irlssg-2016, rlsf-2021.
+/// The day iron now under way is judged: infusion + 42 days, or the start of
+/// the current oral course + 84 days (a new course: today + 84 days).
+fn iron_judged_on(ctx: &Context, plan: &Plan) -> Option<NaiveDate> {
+    let c = ctx.common;
+    if plan.has("iron.iv-wait") {
+        return ctx
+            .last_infusion()
+            .map(|i| i.date + Duration::days(c.iv_full_effect_days));
+    }
+    if plan.has("iron.iv") || plan.has("iron.iv-repeat") {
+        return Some(ctx.as_of + Duration::days(c.iv_full_effect_days));
+    }
+    if plan.has("iron.oral") {
+        let started = ctx.current_oral_course().map_or(ctx.as_of, |o| o.started);
+        return Some((started + Duration::days(c.oral_trial_days)).max(ctx.as_of));
+    }
+    None
+}
+
+/// drug.alpha2delta — adult, likely and clinically significant RLS, no
+/// alpha-2-delta ligand current and effective, and (2026.2) either iron dealt
+/// with ("after iron"), or iron under way with IRLS ≥ 21 (`timing:
+/// alongside-iron`, reviewed on the day iron is judged). Otherwise, with iron
+/// under way, review.after-iron is scheduled. Ligands already tried without
+/// success are named. Sources: aasm-2024 (strong for), irlssg-2016, rlsf-2021.
 pub fn alpha2delta(ctx: &Context, plan: &mut Plan) {
     if ctx.pathway != Pathway::Adult || !ctx.likely_rls() || !ctx.significant() {
         return;
     }
-    let Some(done) = iron_done(ctx, plan) else {
-        return;
+    let under_way = IRON_UNDER_WAY.iter().any(|id| plan.has(id));
+    let severe = ctx
+        .severity
+        .irls_total
+        .is_some_and(|t| t >= ctx.common.irls_alongside_iron_from);
+    let judged_on = iron_judged_on(ctx, plan);
+    let (done, alongside) = match iron_done(ctx, plan) {
+        Some(done) => (done, false),
+        None if under_way && severe => (
+            format!(
+                "IRLS {} is at least {}: severe, so it may start alongside iron",
+                ctx.severity.irls_total.unwrap_or_default(),
+                ctx.common.irls_alongside_iron_from
+            ),
+            true,
+        ),
+        None => {
+            if let Some(day) = judged_on.filter(|_| under_way) {
+                plan.date(day, "review.after-iron", "review.after-iron", &[]);
+            }
+            return;
+        }
     };
     let ligands: Vec<_> = ctx.medications_with(Effect::Alpha2Delta).collect();
     let working = ligands
@@ -170,23 +246,118 @@ pub fn alpha2delta(ctx: &Context, plan: &mut Plan) {
     if !tried.is_empty() {
         because.push(format!("tried without success: {}", tried.join(", ")));
     }
-    plan.step(
+    let key = if alongside {
+        "drug.alpha2delta.alongside-iron"
+    } else {
+        "drug.alpha2delta"
+    };
+    let review = judged_on.map(|d| d.to_string()).unwrap_or_default();
+    let step = plan.step(
         "drug.alpha2delta",
-        "drug.alpha2delta",
+        key,
         Category::Medicine,
-        &[("tried", tried_text)],
+        &[("tried", tried_text), ("review", review)],
         because,
+    );
+    if alongside {
+        step.timing = Some("alongside-iron".to_string());
+        if let Some(day) = judged_on {
+            plan.date(day, "review.after-iron", "review.after-iron", &[]);
+        }
+    }
+}
+
+/// warn.renal-dosing — eGFR below 60 with a drug step: alpha-2-delta ligands
+/// need lower doses (gabapentin enacarbil 300 mg a day at 15–59, every other
+/// day under 15, not on haemodialysis). Sources: horizant-label, aasm-2024.
+pub fn renal_dosing(ctx: &Context, plan: &mut Plan) {
+    let drug_step = plan.steps.iter().any(|s| s.id.starts_with("drug."));
+    let Some(egfr) = ctx.low_egfr().filter(|_| drug_step) else {
+        return;
+    };
+    plan.warn(
+        "warn.renal-dosing",
+        "warn.renal-dosing",
+        Level::Caution,
+        None,
+        &[("egfr", show(egfr.value))],
+        vec![format!(
+            "eGFR {} on {} is below {}",
+            show(egfr.value),
+            egfr.date,
+            show(ctx.common.egfr_renal_dosing_below)
+        )],
     );
 }
 
-/// drug.opioid-low-dose — adult, likely RLS, IRLS ≥ 21, and at least one
-/// alpha-2-delta ligand ineffective or not tolerated; always with a specialist.
+/// warn.benzodiazepine — a current benzodiazepine or Z-drug (aasm-2024:
+/// conditional against clonazepam for RLS; falls, next-day drowsiness). Level
+/// danger beside a current or suggested opioid: the two depress breathing.
+pub fn benzodiazepine(ctx: &Context, plan: &mut Plan) {
+    let opioid =
+        ctx.current_with(Effect::Opioid).next().is_some() || plan.has("drug.opioid-low-dose");
+    for med in ctx.current_with(Effect::Benzodiazepine) {
+        let (key, level) = if opioid {
+            ("warn.benzodiazepine.opioid", Level::Danger)
+        } else {
+            ("warn.benzodiazepine", Level::Caution)
+        };
+        let mut because = vec![format!("{} is taken now", med.name)];
+        if opioid {
+            because.push("an opioid is taken or suggested".to_string());
+        }
+        plan.warn(
+            "warn.benzodiazepine",
+            key,
+            level,
+            Some(med.name.clone()),
+            &[("name", med.name.clone())],
+            because,
+        );
+    }
+}
+
+/// warn.impulse-control — impulse-control problems reported on a current
+/// dopaminergic drug: danger, see the prescriber soon, never stop suddenly
+/// (refer.specialist adds the referral). Sources: voon-2011, aasm-2024.
+pub fn impulse_control(ctx: &Context, plan: &mut Plan) {
+    if ctx.record.symptoms.impulse_control_problems != Some(true) {
+        return;
+    }
+    let names: Vec<String> = ctx
+        .current_medications()
+        .filter(|m| m.has_effect(Effect::DopamineAgonist) || m.has_effect(Effect::Levodopa))
+        .map(|m| m.name.clone())
+        .collect();
+    if names.is_empty() {
+        return;
+    }
+    let list = names.join(", ");
+    plan.warn(
+        "warn.impulse-control",
+        "warn.impulse-control",
+        Level::Danger,
+        Some(list.clone()),
+        &[("name", list.clone())],
+        vec![format!(
+            "impulse-control problems are reported while taking {list}"
+        )],
+    );
+}
+
+/// drug.opioid-low-dose — adult, likely RLS, IRLS ≥ 21, at least one
+/// alpha-2-delta ligand ineffective or not tolerated, and (2026.2) iron dealt
+/// with: never an opioid before iron. Always with a specialist; with obstructive
+/// sleep apnoea, warn.opioid-sleep-apnea beside it.
 /// Sources: silber-2018, aasm-2024 (conditional for), rlsf-2021 (refractory only).
 pub fn opioid(ctx: &Context, plan: &mut Plan) {
     let c = ctx.common;
     if ctx.pathway != Pathway::Adult || !ctx.likely_rls() {
         return;
     }
+    let Some(iron) = iron_done(ctx, plan) else {
+        return;
+    };
     let Some(irls) = ctx.severity.irls_total.filter(|t| *t >= c.irls_opioid_from) else {
         return;
     };
@@ -198,10 +369,9 @@ pub fn opioid(ctx: &Context, plan: &mut Plan) {
     if failed.is_empty() {
         return;
     }
-    let opioid_working = ctx.current_medications().any(|m| {
-        m.class().is_some_and(|c| c.effect == Effect::Opioid)
-            && m.outcome == Some(crate::record::Outcome::Effective)
-    });
+    let opioid_working = ctx
+        .current_with(Effect::Opioid)
+        .any(|m| m.outcome == Some(crate::record::Outcome::Effective));
     if opioid_working {
         return;
     }
@@ -226,6 +396,7 @@ pub fn opioid(ctx: &Context, plan: &mut Plan) {
                 "alpha-2-delta ligand ineffective or not tolerated: {}",
                 failed.join(", ")
             ),
+            iron,
         ],
     )
     .differences = stances
@@ -236,6 +407,16 @@ pub fn opioid(ctx: &Context, plan: &mut Plan) {
             says: says.to_string(),
         })
         .collect();
+    if ctx.has_condition(ConditionRole::SleepApnea) {
+        plan.warn(
+            "warn.opioid-sleep-apnea",
+            "warn.opioid-sleep-apnea",
+            Level::Danger,
+            None,
+            &[],
+            vec!["obstructive sleep apnoea is recorded".to_string()],
+        );
+    }
 }
 
 fn significance(ctx: &Context) -> String {
@@ -244,4 +425,22 @@ fn significance(ctx: &Context) -> String {
         (_, Some(d)) => format!("symptoms on {d} days a week: clinically significant"),
         _ => "clinically significant".to_string(),
     }
+}
+
+/// options.more — other options for moderate-to-severe RLS (IRLS ≥ 11 or
+/// chronic-persistent), adults: tonic motor activation (prescription device,
+/// AASM conditional for), pneumatic compression (conditional for), dipyridamole
+/// (conditional for, low certainty), and low-evidence self-help; ketamine and
+/// cannabis named as investigational. Sources: aasm-2024, rlsf-2021.
+pub fn more_options(ctx: &Context, plan: &mut Plan) {
+    if ctx.pathway != Pathway::Adult || !ctx.likely_rls() || !ctx.significant() {
+        return;
+    }
+    plan.step(
+        "options.more",
+        "options.more",
+        Category::Treatment,
+        &[],
+        vec![significance(ctx)],
+    );
 }

@@ -11,7 +11,9 @@ mod iron;
 mod labs;
 mod lifestyle;
 mod medicines;
+mod patient;
 mod plan;
+mod sleep;
 
 use std::collections::BTreeMap;
 
@@ -33,22 +35,36 @@ pub fn assess(record: &Record, as_of: NaiveDate, profile: Profile) -> Assessment
     let mut plan = Plan::new(knowledge, as_of);
 
     diagnosis::confirm(&ctx, &mut plan);
+    labs::implausible_tsat(&ctx, &mut plan);
     labs::iron_panel_tests(&ctx, &mut plan);
     labs::lab_quality(&ctx, &mut plan);
+    labs::low_phosphate(&ctx, &mut plan);
     labs::anemia(&ctx, &mut plan);
     labs::iron_deficiency(&ctx, &mut plan);
     labs::vitamins(&ctx, &mut plan);
     medicines::aggravating(&ctx, &mut plan);
     let augmented = augmentation::check(&ctx, &mut plan);
     medicines::dopaminergic_risk(&ctx, &mut plan, augmented);
+    medicines::impulse_control(&ctx, &mut plan);
     iron::decide(&ctx, ctx.thresholds, &mut plan);
     iron::add_differences(&ctx, &mut plan);
     iron::schedule(&ctx, &mut plan);
     medicines::alpha2delta(&ctx, &mut plan);
     medicines::opioid(&ctx, &mut plan);
+    medicines::benzodiazepine(&ctx, &mut plan);
+    medicines::renal_dosing(&ctx, &mut plan);
+    medicines::more_options(&ctx, &mut plan);
     lifestyle::triggers(&ctx, &mut plan);
     lifestyle::sleep(&ctx, &mut plan);
+    if let Some(note) = sleep::plm_note(&ctx) {
+        if let Some(step) = plan.steps.iter_mut().find(|s| s.id == "lifestyle.sleep") {
+            step.because.push(note);
+        }
+    }
+    sleep::sleep_study(&ctx, &mut plan);
     diagnosis::referrals(&ctx, &mut plan);
+    patient::birth_date_unknown(&ctx, &mut plan);
+    patient::pregnancy_unknown(&ctx, &mut plan);
 
     plan.finish();
     let mut sources = BTreeMap::new();

@@ -28,7 +28,7 @@ fn rank(id: &str) -> u8 {
         "lifestyle.triggers" => 4,
         _ if id.starts_with("vitamin.") => 5,
         _ if id.starts_with("iron.") => 6,
-        _ if id.starts_with("drug.") => 7,
+        _ if id.starts_with("drug.") || id.starts_with("options.") => 7,
         "lifestyle.sleep" => 8,
         _ => 9,
     }
@@ -65,6 +65,7 @@ impl Plan {
             sources: text.sources.clone(),
             due: Some(self.as_of),
             schedule: None,
+            timing: None,
             subject: None,
             differences: Vec::new(),
         });

@@ -1,0 +1,294 @@
+//! One record for each finding of the clinical review behind issue 8 (knowledge
+//! 2026.2). Each test reproduces the unsafe plan and asserts what the plan says
+//! now: what is recommended, not only what is absent.
+
+use chrono::NaiveDate;
+use serde_json::{json, Value};
+use willis_core::{assess, parse_json, Assessment, Pathway, Profile};
+
+fn as_of() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 11, 22).expect("a valid date")
+}
+
+fn lab(test: &str, value: f64, unit: &str, date: &str) -> Value {
+    json!({ "test": test, "value": value, "unit": unit, "date": date,
+            "fasting": true, "morning": true })
+}
+
+/// Likely RLS, IRLS 24, a woman of 47, 60 kg.
+fn record(extra: Value) -> Value {
+    let mut r = json!({
+        "format": "willis-record/1",
+        "patient": { "birth_date": "1979-04-02", "sex": "female", "weight_kg": 60 },
+        "symptoms": {
+            "urge_to_move": true, "worse_at_rest": true, "relieved_by_movement": true,
+            "worse_evening_or_night": true, "not_explained_by_other_condition": true,
+            "days_per_week": 6, "irls_total": 24
+        },
+        "labs": [ lab("ferritin", 45.0, "ng/mL", "2026-11-01"), lab("tsat", 25.0, "%", "2026-11-01") ]
+    });
+    for (key, value) in extra.as_object().expect("an object") {
+        r[key] = value.clone();
+    }
+    r
+}
+
+fn plan(r: &Value, profile: Profile) -> Assessment {
+    let parsed = parse_json(&r.to_string()).unwrap_or_else(|e| panic!("refused: {e}"));
+    assess(&parsed, as_of(), profile)
+}
+
+fn ids(a: &Assessment) -> Vec<&str> {
+    a.ids()
+}
+
+#[test]
+fn a_high_tsat_a_week_after_the_ferritin_forbids_iron() {
+    let r = record(json!({ "labs": [
+        lab("ferritin", 45.0, "ng/mL", "2026-11-01"),
+        lab("tsat", 25.0, "%", "2026-10-30"),
+        lab("tsat", 52.0, "%", "2026-11-08"),
+    ]}));
+    let a = plan(&r, Profile::Irlssg2018);
+    assert!(a.has("warn.iron-overload"), "{:?}", ids(&a));
+    assert!(a.has("iron.not-indicated"), "{:?}", ids(&a));
+    assert!(!a.has("iron.iv") && !a.has("iron.oral"), "{:?}", ids(&a));
+}
+
+#[test]
+fn an_infusion_written_as_a_medicine_three_weeks_ago_means_wait() {
+    let r = record(json!({ "medications": [ { "name": "Ferinject", "started": "2026-11-01" } ] }));
+    let a = plan(&r, Profile::Irlssg2018);
+    assert!(a.has("iron.iv-wait"), "{:?}", ids(&a));
+    assert!(!a.has("iron.iv"), "{:?}", ids(&a));
+    assert!(
+        a.schedule
+            .iter()
+            .any(|s| s.id == "retest.iron"
+                && s.date == NaiveDate::from_ymd_opt(2026, 12, 27).unwrap())
+    );
+}
+
+#[test]
+fn an_undated_infusion_written_as_a_medicine_asks_for_its_date() {
+    let r = record(json!({ "medications": [ { "name": "Monofer 1000 mg" } ] }));
+    let a = plan(&r, Profile::Irlssg2018);
+    assert!(!a.has("iron.iv"), "{:?}", ids(&a));
+    assert!(
+        a.missing.iter().any(|m| m.contains("Monofer")),
+        "{:?}",
+        a.missing
+    );
+}
+
+#[test]
+fn a_pregnant_woman_five_weeks_after_an_infusion_waits() {
+    let r = record(json!({
+        "patient": { "birth_date": "1994-01-01", "sex": "female", "pregnancy_weeks": 24 },
+        "labs": [ lab("ferritin", 20.0, "ng/mL", "2026-11-15"), lab("tsat", 12.0, "%", "2026-11-15") ],
+        "iron_treatments": [
+            { "route": "iv", "product": "ferric carboxymaltose", "date": "2026-10-18" },
+            { "route": "oral", "started": "2026-06-01", "stopped": "2026-08-01", "outcome": "side-effects" }
+        ]
+    }));
+    let a = plan(&r, Profile::Irlssg2018);
+    assert_eq!(a.pathway, Pathway::Pregnancy);
+    assert!(a.has("iron.iv-wait"), "{:?}", ids(&a));
+    assert!(!a.has("iron.iv"), "{:?}", ids(&a));
+    assert!(a.has("refer.specialist"));
+}
+
+#[test]
+fn pregnancy_written_only_as_a_condition_is_the_pregnancy_pathway() {
+    let r = record(json!({ "conditions": ["pregnant"] }));
+    let a = plan(&r, Profile::Irlssg2018);
+    assert_eq!(a.pathway, Pathway::Pregnancy);
+    assert!(!a.has("iron.iv"), "{:?}", ids(&a));
+    assert!(a.has("iron.oral"), "{:?}", ids(&a));
+    assert!(a.has("warn.iv-iron-first-trimester"), "{:?}", ids(&a));
+    assert!(
+        a.missing.iter().any(|m| m.contains("weeks pregnant")),
+        "{:?}",
+        a.missing
+    );
+    assert!(a.has("refer.specialist"));
+}
+
+#[test]
+fn a_heavy_teenager_is_never_shown_more_than_65_mg_a_day() {
+    let r = record(json!({
+        "patient": { "birth_date": "2012-01-01", "sex": "male", "weight_kg": 95 },
+        "labs": [ lab("ferritin", 20.0, "ng/mL", "2026-11-01"), lab("tsat", 15.0, "%", "2026-11-01") ]
+    }));
+    let a = plan(&r, Profile::Irlssg2018);
+    let oral = a.step("iron.oral").expect("iron.oral for a child");
+    assert!(oral.detail.contains("at most 65 mg"), "{}", oral.detail);
+    assert!(!oral.detail.contains("285"), "{}", oral.detail);
+}
+
+#[test]
+fn aasm_gives_no_iron_at_ferritin_850_with_tsat_15() {
+    let r = record(json!({ "labs": [
+        lab("ferritin", 850.0, "ng/mL", "2026-11-01"), lab("tsat", 15.0, "%", "2026-11-01")
+    ]}));
+    let a = plan(&r, Profile::Aasm2024);
+    assert!(a.has("iron.not-indicated"), "{:?}", ids(&a));
+    assert!(!a.has("iron.iv") && !a.has("iron.oral"), "{:?}", ids(&a));
+}
+
+#[test]
+fn no_opioid_before_iron() {
+    let r = record(json!({
+        "medications": [ { "name": "pregabalin", "started": "2026-01-01", "stopped": "2026-05-01", "outcome": "ineffective" } ]
+    }));
+    let a = plan(&r, Profile::Irlssg2018);
+    assert!(a.has("iron.iv"), "{:?}", ids(&a));
+    assert!(!a.has("drug.opioid-low-dose"), "{:?}", ids(&a));
+}
+
+#[test]
+fn a_dopamine_drug_for_parkinsons_gets_no_rls_switching_advice() {
+    let r = record(json!({
+        "conditions": ["Parkinson's disease"],
+        "medications": [ { "name": "Sinemet", "started": "2024-01-01" } ],
+        "symptoms": {
+            "urge_to_move": true, "worse_at_rest": true, "relieved_by_movement": true,
+            "worse_evening_or_night": true, "not_explained_by_other_condition": true,
+            "days_per_week": 6, "irls_total": 24,
+            "augmentation": { "earlier_onset_hours": 5 }
+        }
+    }));
+    let a = plan(&r, Profile::Irlssg2018);
+    assert!(!a.has("augmentation.manage"), "{:?}", ids(&a));
+    let w = a
+        .warning("warn.dopamine-agonist-risk")
+        .expect("the risk warning");
+    assert!(w.text.contains("Parkinson"), "{}", w.text);
+    assert!(!w.text.contains("RLS maximum"), "{}", w.text);
+    assert!(w.text.contains("stop it suddenly"), "{}", w.text);
+    assert!(a.has("refer.specialist"));
+}
+
+#[test]
+fn tylenol_pm_is_recognised_as_diphenhydramine() {
+    let r = record(json!({ "medications": [ { "name": "Tylenol PM" } ] }));
+    let a = plan(&r, Profile::Irlssg2018);
+    let w = a
+        .warning("warn.aggravating-medication")
+        .expect("aggravating warning");
+    assert_eq!(w.subject.as_deref(), Some("Tylenol PM"));
+    assert!(a.has("meds.review-aggravating"));
+}
+
+#[test]
+fn no_iron_dealt_with_text_beside_an_infusion() {
+    let a = plan(&record(json!({})), Profile::Irlssg2018);
+    assert!(a.has("iron.iv"));
+    let drug = a.step("drug.alpha2delta").expect("severe: alongside iron");
+    assert_eq!(drug.timing.as_deref(), Some("alongside-iron"));
+    assert!(!drug.detail.contains("iron dealt with"), "{}", drug.detail);
+    let iv = a.step("iron.iv").expect("iron.iv");
+    assert!(
+        iv.title.starts_with("Ask your doctor whether"),
+        "{}",
+        iv.title
+    );
+    assert!(iv.detail.contains("allergic"), "{}", iv.detail);
+}
+
+#[test]
+fn inflamed_high_ferritin_with_low_tsat_decides_nothing() {
+    let r = record(json!({ "labs": [
+        lab("ferritin", 400.0, "ng/mL", "2026-11-01"), lab("tsat", 12.0, "%", "2026-11-01"),
+        lab("crp", 30.0, "mg/L", "2026-11-01")
+    ]}));
+    let a = plan(&r, Profile::Irlssg2018);
+    assert!(a.has("test.iron-panel"), "{:?}", ids(&a));
+    assert!(
+        !a.has("iron.not-indicated") && !a.has("iron.iv") && !a.has("iron.oral"),
+        "{:?}",
+        ids(&a)
+    );
+    assert!(!a.has("drug.alpha2delta"), "{:?}", ids(&a));
+}
+
+#[test]
+fn an_implausible_derived_tsat_is_reported_and_starts_no_iron() {
+    let r = record(json!({ "labs": [
+        lab("ferritin", 40.0, "ng/mL", "2026-11-01"),
+        lab("iron", 40.0, "µmol/L", "2026-11-01"), lab("tibc", 30.0, "µmol/L", "2026-11-01")
+    ]}));
+    let a = plan(&r, Profile::Irlssg2018);
+    assert!(a.has("warn.labs-implausible"), "{:?}", ids(&a));
+    assert!(a.has("test.iron-panel"), "{:?}", ids(&a));
+    assert!(!a.has("iron.iv") && !a.has("iron.oral"), "{:?}", ids(&a));
+}
+
+#[test]
+fn infection_defers_iv_iron() {
+    let a = plan(
+        &record(json!({ "conditions": ["pneumonia"] })),
+        Profile::Irlssg2018,
+    );
+    assert!(a.has("warn.iv-iron-infection"), "{:?}", ids(&a));
+    assert!(!a.has("iron.iv"), "{:?}", ids(&a));
+}
+
+#[test]
+fn low_phosphate_names_ferric_derisomaltose_only() {
+    let r = record(json!({ "labs": [
+        lab("ferritin", 45.0, "ng/mL", "2026-11-01"), lab("tsat", 25.0, "%", "2026-11-01"),
+        lab("phosphate", 2.4, "mg/dL", "2026-11-01")
+    ]}));
+    let a = plan(&r, Profile::Irlssg2018);
+    assert!(a.has("warn.low-phosphate"));
+    let iv = a.step("iron.iv").expect("iron.iv");
+    assert!(
+        iv.detail
+            .contains("ferric derisomaltose (Monofer, Monoferric) only"),
+        "{}",
+        iv.detail
+    );
+}
+
+#[test]
+fn a_clinician_diagnosis_counts_as_likely_rls() {
+    let r = json!({
+        "format": "willis-record/1",
+        "patient": { "birth_date": "1960-01-01", "sex": "male" },
+        "conditions": ["G25.81"]
+    });
+    let a = plan(&r, Profile::Irlssg2018);
+    assert!(a.diagnosis.recorded_by_clinician);
+    assert!(!a.has("diagnosis.confirm"), "{:?}", ids(&a));
+    assert!(a.has("lifestyle.sleep"));
+}
+
+#[test]
+fn sleep_apnoea_cues_refer_for_a_sleep_study() {
+    let a = plan(
+        &record(json!({ "sleep": { "witnessed_apneas": true } })),
+        Profile::Irlssg2018,
+    );
+    assert!(a.has("refer.sleep-study"), "{:?}", ids(&a));
+    let b = plan(
+        &record(json!({ "sleep": { "epworth": 10 } })),
+        Profile::Irlssg2018,
+    );
+    assert!(!b.has("refer.sleep-study"), "{:?}", ids(&b));
+    let c = plan(
+        &record(json!({ "sleep": { "epworth": 11 } })),
+        Profile::Irlssg2018,
+    );
+    assert!(c.has("refer.sleep-study"), "{:?}", ids(&c));
+}
+
+#[test]
+fn the_sleep_section_refuses_unknown_fields_and_names_bad_values() {
+    let bad = record(json!({ "sleep": { "epworth": 25 } }));
+    let err = parse_json(&bad.to_string()).expect_err("25 is above 24");
+    assert!(err.to_string().contains("sleep.epworth"), "{err}");
+    let unknown = record(json!({ "sleep": { "snores_loudly": true } }));
+    let err = parse_json(&unknown.to_string()).expect_err("unknown field");
+    assert!(err.to_string().contains("snores_loudly"), "{err}");
+}
