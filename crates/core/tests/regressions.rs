@@ -292,3 +292,241 @@ fn the_sleep_section_refuses_unknown_fields_and_names_bad_values() {
     let err = parse_json(&unknown.to_string()).expect_err("unknown field");
     assert!(err.to_string().contains("snores_loudly"), "{err}");
 }
+
+// --- Second review (issue 8 review branch): neighbouring shapes -------------
+
+/// An infusion written on the medicine list without a product name ("iron
+/// infusion", "Iron IV", "IV iron") is still an infusion: three weeks ago means
+/// wait, never a second 1000 mg infusion and never "keep taking oral iron".
+#[test]
+fn an_infusion_written_generically_as_a_medicine_means_wait() {
+    for name in [
+        "iron infusion",
+        "Iron IV",
+        "IV iron",
+        "Iron (IV) 1000 mg",
+        "iron injection",
+        "intravenous iron",
+    ] {
+        let r = record(json!({ "medications": [ { "name": name, "started": "2026-11-01" } ] }));
+        let a = plan(&r, Profile::Irlssg2018);
+        assert!(a.has("iron.iv-wait"), "{name}: {:?}", ids(&a));
+        assert!(
+            !a.has("iron.iv") && !a.has("iron.oral"),
+            "{name}: {:?}",
+            ids(&a)
+        );
+    }
+}
+
+/// RULES.md: "every TSAT in the validity window counts for overload". A TSAT of
+/// 52 % drawn three weeks, or six days, before a ferritin that was paired with
+/// a normal TSAT is still a usable TSAT at or above 45 %: no iron (DESIGN.md,
+/// Never). Ambiguity resolved the safer way: the enumeration in RULES.md
+/// (paired, newest, on or after the ferritin) is read as examples of "every".
+#[test]
+fn a_high_tsat_before_the_paired_one_still_forbids_iron() {
+    for (day, tsat) in [("2026-10-01", 52.0), ("2026-10-26", 47.0)] {
+        let r = record(json!({ "labs": [
+            lab("tsat", tsat, "%", day),
+            lab("ferritin", 45.0, "ng/mL", "2026-11-01"),
+            lab("tsat", 25.0, "%", "2026-11-01"),
+        ]}));
+        for profile in [Profile::Irlssg2018, Profile::Aasm2024, Profile::Rlsf2021] {
+            let a = plan(&r, profile);
+            assert!(
+                a.has("warn.iron-overload"),
+                "{day} {profile:?}: {:?}",
+                ids(&a)
+            );
+            assert!(
+                !a.has("iron.iv") && !a.has("iron.oral"),
+                "{day} {profile:?}: {:?}",
+                ids(&a)
+            );
+        }
+    }
+}
+
+/// A high ferritin with a raised CRP and no TSAT at all: the TSAT may well be
+/// under 20 %, so the ferritin cannot say "iron stores are high enough", and the
+/// drug ladder must not treat iron as done (RULES.md inflamed ferritin; the
+/// missing TSAT is read the safer way).
+#[test]
+fn an_inflamed_high_ferritin_without_a_tsat_decides_nothing() {
+    let r = record(json!({ "labs": [
+        lab("ferritin", 400.0, "ng/mL", "2026-11-01"),
+        lab("crp", 30.0, "mg/L", "2026-11-01"),
+    ]}));
+    for profile in [Profile::Irlssg2018, Profile::Aasm2024, Profile::Rlsf2021] {
+        let a = plan(&r, profile);
+        assert!(a.has("test.iron-panel"), "{profile:?}: {:?}", ids(&a));
+        assert!(!a.has("iron.not-indicated"), "{profile:?}: {:?}", ids(&a));
+        assert!(!a.has("drug.alpha2delta"), "{profile:?}: {:?}", ids(&a));
+        assert!(
+            a.missing.iter().any(|m| m.contains("inflammation")),
+            "{profile:?}: {:?}",
+            a.missing
+        );
+    }
+}
+
+/// Pregnancy recorded the way an EHR codes it (SNOMED CT 77386006, ICD-10
+/// Z33.1) is the pregnancy pathway, never 1000 mg IV iron.
+#[test]
+fn pregnancy_recorded_as_a_code_is_the_pregnancy_pathway() {
+    for code in ["77386006", "Z33.1"] {
+        let a = plan(
+            &record(json!({ "conditions": [code] })),
+            Profile::Irlssg2018,
+        );
+        assert_eq!(a.pathway, Pathway::Pregnancy, "{code}");
+        assert!(!a.has("iron.iv"), "{code}: {:?}", ids(&a));
+        assert!(a.has("refer.specialist"), "{code}");
+    }
+}
+
+/// Parkinson's disease recorded as a code (ICD-10 G20, SNOMED CT 49049000):
+/// its levodopa is not an RLS drug to switch.
+#[test]
+fn parkinsons_recorded_as_a_code_gets_no_switching_advice() {
+    for code in ["G20", "49049000", "G20.A1"] {
+        let r = record(json!({
+            "conditions": [code],
+            "medications": [ { "name": "Sinemet", "started": "2024-01-01" } ],
+            "symptoms": {
+                "urge_to_move": true, "worse_at_rest": true, "relieved_by_movement": true,
+                "worse_evening_or_night": true, "not_explained_by_other_condition": true,
+                "days_per_week": 6, "irls_total": 24,
+                "augmentation": { "earlier_onset_hours": 5 }
+            }
+        }));
+        let a = plan(&r, Profile::Irlssg2018);
+        assert!(!a.has("augmentation.manage"), "{code}: {:?}", ids(&a));
+        assert!(a.has("refer.specialist"), "{code}");
+    }
+}
+
+/// End-stage kidney disease or dialysis recorded as a code (ICD-10 N18.6,
+/// Z99.2): the dialysis pathway, with the renal team.
+#[test]
+fn dialysis_recorded_as_a_code_is_the_dialysis_pathway() {
+    for code in ["N18.6", "Z99.2", "46177005"] {
+        let a = plan(
+            &record(json!({ "conditions": [code] })),
+            Profile::Irlssg2018,
+        );
+        assert_eq!(a.pathway, Pathway::Dialysis, "{code}");
+        assert!(a.has("refer.specialist"), "{code}");
+    }
+}
+
+/// "With iron dealt with" must not stand beside a repeat infusion (nor beside
+/// "keep taking oral iron"): the medicine is then added while iron continues.
+#[test]
+fn no_iron_dealt_with_text_beside_a_repeat_infusion() {
+    let r = record(json!({
+        "iron_treatments": [ { "route": "iv", "product": "ferric carboxymaltose",
+                               "date": "2026-07-01", "response": "improved" } ],
+        "labs": [
+            lab("ferritin", 250.0, "ng/mL", "2026-08-20"), lab("tsat", 30.0, "%", "2026-08-20"),
+            lab("ferritin", 90.0, "ng/mL", "2026-11-15"), lab("tsat", 22.0, "%", "2026-11-15")
+        ]
+    }));
+    let a = plan(&r, Profile::Irlssg2018);
+    assert!(a.has("iron.iv-repeat"), "{:?}", ids(&a));
+    let drug = a.step("drug.alpha2delta").expect("drug step");
+    assert!(!drug.detail.contains("iron dealt with"), "{}", drug.detail);
+
+    let oral = record(json!({
+        "iron_treatments": [ { "route": "oral", "started": "2026-07-01" } ],
+        "labs": [ lab("ferritin", 85.0, "ng/mL", "2026-11-15"), lab("tsat", 22.0, "%", "2026-11-15") ],
+        "medications": [ { "name": "Lyrica", "started": "2026-01-01", "stopped": "2026-03-01", "outcome": "side-effects" } ]
+    }));
+    let a = plan(&oral, Profile::Aasm2024);
+    if a.has("iron.oral") {
+        if let Some(drug) = a.step("drug.alpha2delta") {
+            assert!(!drug.detail.contains("iron dealt with"), "{}", drug.detail);
+        }
+    }
+}
+
+/// With eGFR below 60 the drug step must not say its doses assume normal kidney
+/// function: it says kidney function is reduced and the dose must be lower.
+#[test]
+fn a_drug_step_with_poor_kidney_function_names_the_lower_dose() {
+    let r = record(json!({ "labs": [
+        lab("ferritin", 400.0, "ng/mL", "2026-11-01"), lab("tsat", 25.0, "%", "2026-11-01"),
+        lab("egfr", 40.0, "mL/min/1.73m2", "2026-11-01")
+    ]}));
+    let a = plan(&r, Profile::Irlssg2018);
+    assert!(a.has("warn.renal-dosing"));
+    let drug = a.step("drug.alpha2delta").expect("drug step");
+    assert!(
+        !drug.detail.contains("normal kidney function"),
+        "{}",
+        drug.detail
+    );
+    assert!(drug.detail.contains("eGFR 40"), "{}", drug.detail);
+    assert!(drug.detail.contains("300 mg"), "{}", drug.detail);
+}
+
+/// RULES.md Texts: every text about a dopaminergic drug says never to stop it
+/// suddenly and that sudden sleep attacks can happen. Suspected augmentation
+/// replaces the risk warning, so its texts must say both.
+#[test]
+fn augmentation_texts_say_never_stop_suddenly_and_sleep_attacks() {
+    let r = record(json!({
+        "medications": [ { "name": "ropinirole", "started": "2024-01-01" } ],
+        "symptoms": {
+            "urge_to_move": true, "worse_at_rest": true, "relieved_by_movement": true,
+            "worse_evening_or_night": true, "not_explained_by_other_condition": true,
+            "days_per_week": 6, "irls_total": 24,
+            "augmentation": { "earlier_onset_hours": 5 }
+        }
+    }));
+    let a = plan(&r, Profile::Irlssg2018);
+    let w = a.warning("warn.augmentation-suspected").expect("warning");
+    assert!(w.text.contains("suddenly"), "{}", w.text);
+    assert!(w.text.contains("sleep attacks"), "{}", w.text);
+    let s = a.step("augmentation.manage").expect("step");
+    assert!(s.detail.contains("suddenly"), "{}", s.detail);
+    assert!(s.detail.contains("sleep attacks"), "{}", s.detail);
+}
+
+/// iron.iv-wait promises a repeat panel 8 weeks after the infusion: the schedule
+/// must hold it even when a (usable) ferritin was drawn 4–6 weeks after it.
+#[test]
+fn the_wait_after_an_infusion_always_schedules_the_retest() {
+    let r = record(json!({
+        "iron_treatments": [ { "route": "iv", "product": "Monofer", "date": "2026-10-18" } ],
+        "labs": [ lab("ferritin", 200.0, "ng/mL", "2026-11-15"), lab("tsat", 30.0, "%", "2026-11-15") ]
+    }));
+    let a = plan(&r, Profile::Irlssg2018);
+    assert!(a.has("iron.iv-wait"), "{:?}", ids(&a));
+    assert!(
+        a.schedule
+            .iter()
+            .any(|s| s.id == "retest.iron"
+                && s.date == NaiveDate::from_ymd_opt(2026, 12, 13).unwrap()),
+        "{:?}",
+        a.schedule
+    );
+}
+
+/// Sleep aids sold under a maker's prefix or a product-line suffix are the
+/// sedating antihistamine they contain.
+#[test]
+fn sleep_aid_brand_variants_are_recognised() {
+    for name in ["Vicks ZzzQuil", "Unisom SleepGels", "Unisom SleepTabs"] {
+        let a = plan(
+            &record(json!({ "medications": [ { "name": name } ] })),
+            Profile::Irlssg2018,
+        );
+        assert!(
+            a.warning("warn.aggravating-medication").is_some(),
+            "{name}: {:?}",
+            ids(&a)
+        );
+    }
+}
