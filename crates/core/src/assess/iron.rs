@@ -476,13 +476,20 @@ fn inflamed_undecidable(ctx: &Context, plan: &mut Plan, tsat: Option<f64>) -> bo
     let Some(crp) = ctx.acute_phase_crp() else {
         return false;
     };
-    let Some(t) = tsat.filter(|t| *t < c.inflamed_tsat_below) else {
+    // No TSAT at all (half a panel): it may well be under 20 %, so the
+    // ferritin decides nothing either (the safer reading of RULES.md).
+    // test.iron-panel is already in the plan, asking for the TSAT.
+    let Some(t) = (match tsat {
+        None => Some(None),
+        Some(t) if t < c.inflamed_tsat_below => Some(Some(t)),
+        Some(_) => None,
+    }) else {
         return false;
     };
     plan.note_missing(
         "an iron panel repeated 2–4 weeks after the inflammation has settled: the ferritin may be falsely high",
     );
-    if !plan.has("test.iron-panel") {
+    if let (Some(t), false) = (t, plan.has("test.iron-panel")) {
         plan.step(
             "test.iron-panel",
             "test.iron-panel.inflamed",
@@ -957,7 +964,9 @@ pub fn schedule(ctx: &Context, plan: &mut Plan) {
         let retest = last.date + Duration::days(c.iv_retest_days);
         let retested =
             panel_date.is_some_and(|d| d >= last.date + Duration::days(c.post_infusion_blind_days));
-        if !retested {
+        // iron.iv-wait promises the retest on this date (RULES.md rule 3): a
+        // panel drawn 4–6 weeks after the infusion does not replace it.
+        if !retested || plan.has("iron.iv-wait") {
             plan.date(
                 retest.max(ctx.as_of),
                 "retest.iron",

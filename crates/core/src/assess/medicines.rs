@@ -247,17 +247,70 @@ pub fn alpha2delta(ctx: &Context, plan: &mut Plan) {
         "drug.alpha2delta"
     };
     let review = judged_on.map(|d| d.to_string()).unwrap_or_default();
+    // "With iron dealt with" only when no iron step stands beside the drug: a
+    // repeat infusion or oral iron still being taken is iron continuing.
+    let iron_continues = ["iron.iv-repeat", "iron.oral"]
+        .iter()
+        .any(|id| plan.has(id));
+    let basis = if iron_continues {
+        "Iron has had time to work and RLS is still significant, so a medicine may be added while iron continues as the plan says:"
+    } else {
+        "With iron dealt with and RLS still significant,"
+    };
+    let (enacarbil, kidney) = kidney_dose_words(ctx);
     let step = plan.step(
         "drug.alpha2delta",
         key,
         Category::Medicine,
-        &[("tried", tried_text), ("review", review)],
+        &[
+            ("tried", tried_text),
+            ("review", review),
+            ("basis", basis.to_string()),
+            ("enacarbil", enacarbil),
+            ("kidney", kidney),
+        ],
         because,
     );
+    if let Some(egfr) = ctx.low_egfr() {
+        step.because.push(format!(
+            "eGFR {} on {}: kidney doses",
+            show(egfr.value),
+            egfr.date
+        ));
+    }
     if alongside {
         step.timing = Some("alongside-iron".to_string());
         if let Some(day) = judged_on {
             plan.date(day, "review.after-iron", "review.after-iron", &[]);
+        }
+    }
+}
+
+/// The gabapentin enacarbil dose and the kidney sentence of the drug texts:
+/// the usual adult dose with normal (or unmeasured) kidney function, the kidney
+/// dose when the newest eGFR is below 60 (RULES.md, kidney function; the step
+/// says which it assumed). Sources: horizant-label.
+fn kidney_dose_words(ctx: &Context) -> (String, String) {
+    match ctx.low_egfr() {
+        None => (
+            "600 mg once daily with food at about 5 pm".to_string(),
+            "With reduced kidney function the dose must be lower. The doses named are for adults with normal kidney function (no recent eGFR below 60 is recorded).".to_string(),
+        ),
+        Some(egfr) => {
+            let dose = if egfr.value < 15.0 {
+                "300 mg every other day at this kidney function, and not used on haemodialysis"
+            } else {
+                "300 mg once daily with food at this kidney function, not the usual 600 mg"
+            };
+            (
+                dose.to_string(),
+                format!(
+                    "Kidney function is reduced (eGFR {} on {}, below {}): the doses named are adult kidney doses, and gabapentin and pregabalin doses are reduced by the prescriber.",
+                    show(egfr.value),
+                    egfr.date,
+                    show(ctx.common.egfr_renal_dosing_below)
+                ),
+            )
         }
     }
 }
