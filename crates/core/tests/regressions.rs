@@ -530,3 +530,78 @@ fn sleep_aid_brand_variants_are_recognised() {
         );
     }
 }
+
+/// The inflamed-ferritin rule holds in every pathway: a pregnant woman, a child
+/// or someone on dialysis with a raised CRP and TSAT 10 % is never told "more
+/// iron is not indicated" from that ferritin.
+#[test]
+fn an_inflamed_ferritin_decides_nothing_in_pregnancy_children_and_dialysis() {
+    let panel = |f: f64| {
+        json!([
+            lab("ferritin", f, "ng/mL", "2026-11-01"),
+            lab("tsat", 10.0, "%", "2026-11-01"),
+            lab("crp", 30.0, "mg/L", "2026-11-01")
+        ])
+    };
+    let cases = [
+        (
+            json!({ "birth_date": "1994-01-01", "sex": "female", "pregnancy_weeks": 20 }),
+            100.0,
+        ),
+        (
+            json!({ "birth_date": "2014-01-01", "sex": "male", "weight_kg": 30 }),
+            60.0,
+        ),
+        (
+            json!({ "birth_date": "1960-01-01", "sex": "male", "dialysis": true }),
+            250.0,
+        ),
+    ];
+    for (patient, f) in cases {
+        let r = record(json!({ "patient": patient, "labs": panel(f) }));
+        let a = plan(&r, Profile::Irlssg2018);
+        assert!(
+            !a.has("iron.not-indicated"),
+            "{:?}: {:?}",
+            a.pathway,
+            ids(&a)
+        );
+        assert!(a.has("test.iron-panel"), "{:?}: {:?}", a.pathway, ids(&a));
+    }
+}
+
+/// Haemochromatosis in British spelling or as an ICD-10 code forbids iron.
+#[test]
+fn haemochromatosis_however_written_forbids_iron() {
+    for name in [
+        "Hereditary haemochromatosis",
+        "E83.110",
+        "HFE haemochromatosis",
+    ] {
+        let a = plan(
+            &record(json!({ "conditions": [name] })),
+            Profile::Irlssg2018,
+        );
+        assert!(a.has("warn.iron-overload"), "{name}: {:?}", ids(&a));
+        assert!(
+            !a.has("iron.iv") && !a.has("iron.oral"),
+            "{name}: {:?}",
+            ids(&a)
+        );
+    }
+}
+
+/// A child three weeks after an infusion (written on the medicine list) waits,
+/// like an adult: no oral iron on top of it.
+#[test]
+fn a_child_three_weeks_after_an_infusion_waits() {
+    let r = record(json!({
+        "patient": { "birth_date": "2014-01-01", "sex": "male", "weight_kg": 30 },
+        "medications": [ { "name": "Ferinject", "started": "2026-10-25" } ],
+        "labs": [ lab("ferritin", 20.0, "ng/mL", "2026-11-22"), lab("tsat", 10.0, "%", "2026-11-22") ]
+    }));
+    let a = plan(&r, Profile::Irlssg2018);
+    assert_eq!(a.pathway, Pathway::Pediatric);
+    assert!(a.has("iron.iv-wait"), "{:?}", ids(&a));
+    assert!(!a.has("iron.oral"), "{:?}", ids(&a));
+}

@@ -634,6 +634,9 @@ fn pregnancy(ctx: &Context, p: &ProfileThresholds, plan: &mut Plan) {
             )],
         );
         step.schedule = Some("daily".to_string());
+    } else if inflamed_undecidable(ctx, plan, Some(t)) {
+        // The inflamed-ferritin rule holds in every pathway: a raised CRP and
+        // a TSAT under 20 % mean this ferritin cannot say "enough iron".
     } else {
         not_indicated(
             plan,
@@ -708,7 +711,12 @@ pub fn infusion_in_this_pregnancy(ctx: &Context) -> bool {
 /// 50–75. Never IV iron or an adult dose from Willis.
 fn pediatric(ctx: &Context, p: &ProfileThresholds, plan: &mut Plan) {
     let c = ctx.common;
-    let (Some(f), Some(_)) = (ctx.panel.current_ferritin(), ctx.panel.current_tsat()) else {
+    // Rules 1 and 3 hold for children too: no iron decided in the six weeks
+    // after an infusion (however it was recorded).
+    if infusion_wait(ctx, plan) || infusion_date_unknown(ctx, plan) {
+        return;
+    }
+    let (Some(f), Some(t)) = (ctx.panel.current_ferritin(), ctx.panel.current_tsat()) else {
         return;
     };
     let dose = ctx
@@ -751,6 +759,8 @@ fn pediatric(ctx: &Context, p: &ProfileThresholds, plan: &mut Plan) {
         );
         step.schedule = Some("daily".to_string());
         step.sources.extend(p.sources.iter().cloned());
+    } else if inflamed_undecidable(ctx, plan, Some(t)) {
+        // A raised CRP with a low TSAT: this ferritin decides nothing.
     } else {
         not_indicated(
             plan,
@@ -825,6 +835,8 @@ fn dialysis(ctx: &Context, plan: &mut Plan) {
                 ],
             );
         }
+    } else if f >= c.dialysis_ferritin_below && inflamed_undecidable(ctx, plan, Some(t)) {
+        // A raised CRP with a low TSAT: this ferritin decides nothing.
     } else {
         let ferritin_ok = f >= c.dialysis_ferritin_below;
         let reason = if ferritin_ok {
