@@ -605,3 +605,65 @@ fn a_child_three_weeks_after_an_infusion_waits() {
     assert!(a.has("iron.iv-wait"), "{:?}", ids(&a));
     assert!(!a.has("iron.oral"), "{:?}", ids(&a));
 }
+
+/// RULES.md Texts: benefits and the usual risks side by side. The infusion
+/// texts of pregnancy and dialysis named no risk at all.
+#[test]
+fn infusion_texts_in_pregnancy_and_dialysis_name_the_risks() {
+    let pregnant = record(json!({
+        "patient": { "birth_date": "1994-01-01", "sex": "female", "pregnancy_weeks": 24 },
+        "labs": [ lab("ferritin", 20.0, "ng/mL", "2026-11-15"), lab("tsat", 12.0, "%", "2026-11-15") ],
+        "iron_treatments": [
+            { "route": "oral", "started": "2026-06-01", "stopped": "2026-08-01", "outcome": "side-effects" }
+        ]
+    }));
+    let dialysis = record(json!({
+        "patient": { "birth_date": "1960-01-01", "sex": "male", "dialysis": true },
+        "labs": [ lab("ferritin", 150.0, "ng/mL", "2026-11-01"), lab("tsat", 15.0, "%", "2026-11-01") ]
+    }));
+    for r in [pregnant, dialysis] {
+        let a = plan(&r, Profile::Irlssg2018);
+        let iv = a.step("iron.iv").expect("iron.iv");
+        assert!(iv.detail.contains("allergic"), "{}", iv.detail);
+    }
+}
+
+/// RULES.md Texts: "do not stop or change a medicine on your own" wherever a
+/// medicine is discussed — the warning on each aggravating medicine too (an
+/// antihistamine's alternatives text did not say it).
+#[test]
+fn every_aggravating_medicine_warning_says_not_to_stop_it_alone() {
+    let r = record(json!({ "medications": [
+        { "name": "Benadryl" }, { "name": "Reglan" }, { "name": "sertraline" }
+    ] }));
+    let a = plan(&r, Profile::Irlssg2018);
+    let warnings: Vec<_> = a
+        .warnings
+        .iter()
+        .filter(|w| w.id == "warn.aggravating-medication")
+        .collect();
+    assert_eq!(warnings.len(), 3);
+    for w in warnings {
+        assert!(w.text.contains("on your own"), "{}", w.text);
+    }
+}
+
+/// RULES.md Texts: steps leave the decision with the clinician ("Ask your
+/// doctor …", never a bare "Ask for …").
+#[test]
+fn no_step_says_a_bare_ask_for() {
+    let records = [
+        record(json!({ "labs": [] })),
+        record(json!({ "labs": [
+            lab("ferritin", 400.0, "ng/mL", "2026-11-01"), lab("tsat", 12.0, "%", "2026-11-01"),
+            lab("crp", 30.0, "mg/L", "2026-11-01")
+        ]})),
+    ];
+    for r in records {
+        let a = plan(&r, Profile::Irlssg2018);
+        for s in &a.steps {
+            assert!(!s.detail.starts_with("Ask for"), "{}: {}", s.id, s.detail);
+            assert!(!s.detail.contains(". Ask for"), "{}: {}", s.id, s.detail);
+        }
+    }
+}
