@@ -667,3 +667,50 @@ fn no_step_says_a_bare_ask_for() {
         }
     }
 }
+
+/// An infusion two years ago (or an oral course long finished) and no current
+/// iron panel: iron stores now are unknown, so iron is not "dealt with" — no
+/// opioid, and no drug step that says "with iron dealt with", until the panel
+/// the plan asks for is back.
+#[test]
+fn no_opioid_while_the_plan_asks_for_an_iron_panel() {
+    let failed = json!([
+        { "name": "pregabalin", "started": "2026-01-01", "stopped": "2026-05-01", "outcome": "ineffective" },
+        { "name": "gabapentin", "started": "2025-01-01", "stopped": "2025-05-01", "outcome": "side-effects" }
+    ]);
+    let records = [
+        record(json!({
+            "labs": [],
+            "iron_treatments": [ { "route": "iv", "product": "Monofer", "date": "2024-10-01", "response": "improved" } ],
+            "medications": failed.clone()
+        })),
+        record(json!({
+            "labs": [ lab("ferritin", 200.0, "ng/mL", "2025-01-01"), lab("tsat", 30.0, "%", "2025-01-01") ],
+            "iron_treatments": [ { "route": "iv", "product": "Monofer", "date": "2024-10-01", "response": "improved" } ],
+            "medications": failed.clone()
+        })),
+        record(json!({
+            "labs": [],
+            "iron_treatments": [ { "route": "oral", "started": "2026-04-01", "stopped": "2026-08-14" } ],
+            "medications": failed.clone()
+        })),
+    ];
+    for (i, r) in records.into_iter().enumerate() {
+        let a = plan(&r, Profile::Irlssg2018);
+        assert!(a.has("test.iron-panel"), "{:?}", ids(&a));
+        assert!(!a.has("drug.opioid-low-dose"), "{:?}", ids(&a));
+        assert!(
+            a.missing.iter().any(|m| m.contains("iron panel")),
+            "{:?}",
+            a.missing
+        );
+        // An infusion two years ago says nothing about iron now; an oral course
+        // ended within 183 days still counts (RULES.md), so the first-line
+        // medicine may be discussed beside the panel.
+        if i < 2 {
+            assert!(!a.has("drug.alpha2delta"), "{:?}", ids(&a));
+        }
+        // Two ligands failed: refractory, so the specialist is still involved.
+        assert!(a.has("refer.specialist"), "{:?}", ids(&a));
+    }
+}

@@ -122,7 +122,7 @@ pub fn dopaminergic_risk(ctx: &Context, plan: &mut Plan, augmentation_suspected:
 const IRON_UNDER_WAY: [&str; 4] = ["iron.iv", "iron.iv-repeat", "iron.oral", "iron.iv-wait"];
 
 /// Why iron counts as dealt with, if it does (RULES.md 2026.2, "after iron"):
-/// iron.not-indicated in the plan, the last infusion at least 42 days ago with
+/// iron.not-indicated in the plan, or — with no iron panel asked for — the last infusion at least 42 days ago with
 /// no iron.iv-wait, an infusion that did not help, or an oral course of at
 /// least 84 days current or ended no more than 183 days ago — and the plan
 /// starts no new iron.iv or iron.oral.
@@ -135,6 +135,12 @@ fn iron_done(ctx: &Context, plan: &Plan) -> Option<String> {
     if plan.has("iron.not-indicated") {
         return Some("more iron is not indicated".to_string());
     }
+    // With the plan asking for an iron panel, iron stores now are unknown: an
+    // infusion counts as iron dealt with only while it is recent enough to
+    // speak for them (within the 183 days a panel stays valid), as an oral
+    // course does (RULES.md: "the panel is missing … no drug step" read beside
+    // "the last infusion was at least 42 days ago"; the safer reading).
+    let panel_asked = plan.has("test.iron-panel");
     if let Some(last) = ctx.last_infusion() {
         if ctx
             .infusions
@@ -143,7 +149,10 @@ fn iron_done(ctx: &Context, plan: &Plan) -> Option<String> {
         {
             return Some("an earlier iron infusion did not help".to_string());
         }
-        if ctx.days_since(last.date) >= ctx.common.iv_full_effect_days {
+        let days = ctx.days_since(last.date);
+        if days >= ctx.common.iv_full_effect_days
+            && !(panel_asked && days > ctx.common.lab_stale_after_days)
+        {
             return Some(format!(
                 "an iron infusion on {} was at least {} days ago",
                 last.date, ctx.common.iv_full_effect_days
@@ -409,6 +418,15 @@ pub fn opioid(ctx: &Context, plan: &mut Plan) {
     let Some(irls) = ctx.severity.irls_total.filter(|t| *t >= c.irls_opioid_from) else {
         return;
     };
+    // An opioid never comes before a current iron panel has been seen: while
+    // the plan asks for one, iron may still be the missing treatment (DESIGN.md,
+    // Never: "an opioid before iron has been dealt with").
+    if plan.has("test.iron-panel") && !plan.has("iron.not-indicated") {
+        plan.note_missing(
+            "a current iron panel: a low-dose opioid is considered only once iron stores are known",
+        );
+        return;
+    }
     let failed: Vec<String> = ctx
         .medications_with(Effect::Alpha2Delta)
         .filter(|m| m.outcome.is_some_and(|o| o.failed()))
