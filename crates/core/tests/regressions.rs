@@ -714,3 +714,33 @@ fn no_opioid_while_the_plan_asks_for_an_iron_panel() {
         assert!(a.has("refer.specialist"), "{:?}", ids(&a));
     }
 }
+
+/// The IV dose depends on weight below 50 kg: with the weight unknown the
+/// text says so, and `missing` asks for it.
+#[test]
+fn iv_iron_with_weight_unknown_asks_for_the_weight() {
+    let r = record(json!({ "patient": { "birth_date": "1979-04-02", "sex": "female" } }));
+    let a = plan(&r, Profile::Irlssg2018);
+    assert!(a.has("iron.iv"), "{:?}", ids(&a));
+    assert!(
+        a.missing.iter().any(|m| m.contains("body weight")),
+        "{:?}",
+        a.missing
+    );
+}
+
+/// A repeat infusion after one whose product was not recorded: it may have
+/// been ferric carboxymaltose, so phosphate is checked first.
+#[test]
+fn a_repeat_after_an_infusion_of_unknown_product_checks_phosphate() {
+    let r = record(json!({
+        "iron_treatments": [ { "route": "iv", "date": "2026-07-01", "response": "improved" } ],
+        "labs": [
+            lab("ferritin", 250.0, "ng/mL", "2026-08-20"), lab("tsat", 30.0, "%", "2026-08-20"),
+            lab("ferritin", 90.0, "ng/mL", "2026-11-15"), lab("tsat", 22.0, "%", "2026-11-15")
+        ]
+    }));
+    let a = plan(&r, Profile::Irlssg2018);
+    assert!(a.has("iron.iv-repeat"), "{:?}", ids(&a));
+    assert!(a.has("test.phosphate"), "{:?}", ids(&a));
+}

@@ -190,7 +190,12 @@ fn adult(ctx: &Context, p: &ProfileThresholds, plan: &mut Plan) {
                     && iv_blocked.is_none()
                     && !infection_defers_iv(ctx, plan)
                 {
-                    let fcm = ctx.infusions.iter().any(|i| i.is_ferric_carboxymaltose());
+                    // An infusion whose product is not recorded may have been
+                    // ferric carboxymaltose: check phosphate all the same (safer).
+                    let fcm = ctx
+                        .infusions
+                        .iter()
+                        .any(|i| i.is_ferric_carboxymaltose() || i.product.is_none());
                     let step = plan.step(
                         "iron.iv-repeat",
                         "iron.iv-repeat",
@@ -214,13 +219,14 @@ fn adult(ctx: &Context, p: &ProfileThresholds, plan: &mut Plan) {
                         ],
                     );
                     step.sources.extend(p.sources.iter().cloned());
+                    note_weight_missing(ctx, plan);
                     if fcm {
                         plan.step(
                             "test.phosphate",
                             "test.phosphate",
                             Category::Test,
                             &[],
-                            vec!["an earlier infusion was ferric carboxymaltose".to_string()],
+                            vec![fcm_reason(ctx)],
                         );
                         plan.warn(
                             "warn.fcm-hypophosphatemia",
@@ -228,7 +234,7 @@ fn adult(ctx: &Context, p: &ProfileThresholds, plan: &mut Plan) {
                             Level::Caution,
                             Some("ferric carboxymaltose".to_string()),
                             &[],
-                            vec!["an earlier infusion was ferric carboxymaltose".to_string()],
+                            vec![fcm_reason(ctx)],
                         );
                     }
                 }
@@ -281,6 +287,7 @@ fn adult(ctx: &Context, p: &ProfileThresholds, plan: &mut Plan) {
                         " Oral iron is not offered as the alternative: {condition} is recorded, and iron tablets are poorly absorbed after it."
                     ));
                 }
+                note_weight_missing(ctx, plan);
             }
             (true, Some(reason)) => {
                 plan.note_missing(format!("IV iron is not suggested: {reason}"))
@@ -399,6 +406,28 @@ fn adult(ctx: &Context, p: &ProfileThresholds, plan: &mut Plan) {
         step.schedule = Some("daily".to_string());
         step.sources.extend(p.sources.iter().cloned());
         add_ppi_note(ctx, step);
+    }
+}
+
+/// Why phosphate is checked before a repeat infusion.
+fn fcm_reason(ctx: &Context) -> String {
+    if ctx.infusions.iter().any(|i| i.is_ferric_carboxymaltose()) {
+        "an earlier infusion was ferric carboxymaltose".to_string()
+    } else {
+        "the product of an earlier infusion is not recorded: it may have been ferric carboxymaltose"
+            .to_string()
+    }
+}
+
+/// The IV dose depends on body weight below 50 kg: `missing` asks for it.
+fn note_weight_missing(ctx: &Context, plan: &mut Plan) {
+    if ctx.record.patient.weight_kg.is_none() {
+        plan.note_missing(format!(
+            "body weight: below {} kg the IV iron dose is {} mg per kg, not {} mg",
+            show(ctx.common.iv_weight_based_below_kg),
+            show(ctx.common.iv_mg_per_kg),
+            show(ctx.common.iv_max_dose_mg)
+        ));
     }
 }
 
