@@ -744,3 +744,34 @@ fn a_repeat_after_an_infusion_of_unknown_product_checks_phosphate() {
     assert!(a.has("iron.iv-repeat"), "{:?}", ids(&a));
     assert!(a.has("test.phosphate"), "{:?}", ids(&a));
 }
+
+/// Opioid combinations common on UK and US medicine lists are opioids: beside
+/// a benzodiazepine the warning is the dangerous-combination one.
+#[test]
+fn opioid_combinations_make_the_benzodiazepine_warning_dangerous() {
+    for opioid in ["co-dydramol 10/500", "Tramacet", "Ultracet"] {
+        let r = record(json!({ "medications": [
+            { "name": opioid, "started": "2026-01-01" },
+            { "name": "Stilnox", "started": "2026-01-01" }
+        ] }));
+        let a = plan(&r, Profile::Irlssg2018);
+        let w = a
+            .warning("warn.benzodiazepine")
+            .expect("benzodiazepine warning");
+        assert_eq!(w.level, willis_core::Level::Danger, "{opioid}: {}", w.text);
+        assert!(a.unrecognised.is_empty(), "{opioid}: {:?}", a.unrecognised);
+    }
+}
+
+/// Diafer (ferric derisomaltose for dialysis units) is an infusion.
+#[test]
+fn diafer_on_the_medicine_list_is_an_infusion() {
+    let r = record(json!({
+        "patient": { "birth_date": "1960-01-01", "sex": "male", "dialysis": true },
+        "medications": [ { "name": "Diafer", "started": "2026-11-01" } ],
+        "labs": [ lab("ferritin", 100.0, "ng/mL", "2026-11-01"), lab("tsat", 15.0, "%", "2026-11-01") ]
+    }));
+    let a = plan(&r, Profile::Irlssg2018);
+    assert!(a.has("iron.iv-wait"), "{:?}", ids(&a));
+    assert!(!a.has("iron.iv"), "{:?}", ids(&a));
+}
