@@ -775,3 +775,26 @@ fn diafer_on_the_medicine_list_is_an_infusion() {
     assert!(a.has("iron.iv-wait"), "{:?}", ids(&a));
     assert!(!a.has("iron.iv"), "{:?}", ids(&a));
 }
+
+/// Chronic kidney disease on the record and no eGFR: the drug step must not
+/// assume normal kidney function (600 mg), and `missing` asks for an eGFR.
+#[test]
+fn chronic_kidney_disease_without_an_egfr_asks_for_one() {
+    let r = record(json!({
+        "conditions": ["CKD"],
+        "labs": [ lab("ferritin", 400.0, "ng/mL", "2026-11-01"), lab("tsat", 25.0, "%", "2026-11-01") ]
+    }));
+    let a = plan(&r, Profile::Irlssg2018);
+    let drug = a.step("drug.alpha2delta").expect("drug step");
+    assert!(
+        !drug.detail.contains("normal kidney function"),
+        "{}",
+        drug.detail
+    );
+    assert!(!drug.detail.contains("600 mg"), "{}", drug.detail);
+    assert!(
+        a.missing.iter().any(|m| m.contains("eGFR")),
+        "{:?}",
+        a.missing
+    );
+}

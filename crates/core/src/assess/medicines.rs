@@ -9,6 +9,7 @@ use super::plan::Plan;
 use crate::assessment::*;
 use crate::knowledge::{ConditionRole, Effect};
 use crate::record::IvResponse;
+use crate::units::LabTest;
 
 /// warn.aggravating-medication for each current medicine in an aggravating class
 /// (subject: the name as written), and one meds.review-aggravating step listing
@@ -267,6 +268,17 @@ pub fn alpha2delta(ctx: &Context, plan: &mut Plan) {
         "With iron dealt with and RLS still significant,"
     };
     let (enacarbil, kidney) = kidney_dose_words(ctx);
+    if ctx.newest(LabTest::Egfr).is_none()
+        && ctx.record.conditions.iter().any(|c| {
+            c.known
+                .as_ref()
+                .is_some_and(|(id, _)| id == "chronic-kidney-disease")
+        })
+    {
+        plan.note_missing(
+            "an eGFR: chronic kidney disease is recorded, and the medicine dose depends on it",
+        );
+    }
     let step = plan.step(
         "drug.alpha2delta",
         key,
@@ -300,7 +312,19 @@ pub fn alpha2delta(ctx: &Context, plan: &mut Plan) {
 /// dose when the newest eGFR is below 60 (RULES.md, kidney function; the step
 /// says which it assumed). Sources: horizant-label.
 fn kidney_dose_words(ctx: &Context) -> (String, String) {
+    let ckd = ctx.record.conditions.iter().any(|c| {
+        c.known
+            .as_ref()
+            .is_some_and(|(id, _)| id == "chronic-kidney-disease")
+    });
+    let egfr_known = ctx.newest(LabTest::Egfr).is_some();
     match ctx.low_egfr() {
+        // Chronic kidney disease recorded with no eGFR: the dose cannot be
+        // assumed to be the normal-kidney one.
+        None if ckd && !egfr_known => (
+            "at a dose set from kidney function".to_string(),
+            "Chronic kidney disease is recorded but no eGFR: the dose of all three depends on kidney function, so an eGFR is needed before the dose is chosen.".to_string(),
+        ),
         None => (
             "600 mg once daily with food at about 5 pm".to_string(),
             "With reduced kidney function the dose must be lower. The doses named are for adults with normal kidney function (no recent eGFR below 60 is recorded).".to_string(),
