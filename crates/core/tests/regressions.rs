@@ -798,3 +798,15 @@ fn chronic_kidney_disease_without_an_egfr_asks_for_one() {
         a.missing
     );
 }
+
+/// Oral iron on the medicine list, stopped for side effects with no start date:
+/// still an oral course that was not tolerated — no new oral iron is suggested.
+#[test]
+fn an_undated_stopped_oral_iron_with_side_effects_is_not_suggested_again() {
+    let r = record(json!({ "medications": [
+        { "name": "ferrous sulfate 200 mg", "stopped": "2026-06-01", "outcome": "side-effects" }
+    ] }));
+    let a = plan(&r, Profile::Irlssg2018);
+    assert!(!a.has("iron.oral"), "{:?}", ids(&a));
+    assert!(a.has("iron.iv"), "{:?}", ids(&a));
+}

@@ -203,15 +203,18 @@ impl<'a> Context<'a> {
         self.current_oral_course().is_some() || !self.undated_oral.is_empty()
     }
 
-    /// An oral course failed (stopped or current) with `ineffective` or `side-effects`.
+    /// An oral course failed (stopped or current) with `ineffective` or
+    /// `side-effects`, however recorded: oral iron on the medicine list counts
+    /// too, even stopped with no start date.
     pub fn oral_failed(&self) -> bool {
         self.oral_courses
             .iter()
             .any(|o| o.outcome.is_some_and(|x| x.failed()))
-            || self
-                .undated_oral
-                .iter()
-                .any(|m| m.outcome.is_some_and(|x| x.failed()))
+            || self.record.medications.iter().any(|m| {
+                is_iron(m, "oral-iron")
+                    && m.outcome.is_some_and(|x| x.failed())
+                    && m.started.is_none_or(|s| s <= self.as_of)
+            })
     }
 
     /// Current medicines with an ingredient of this effect.
