@@ -810,3 +810,26 @@ fn an_undated_stopped_oral_iron_with_side_effects_is_not_suggested_again() {
     assert!(!a.has("iron.oral"), "{:?}", ids(&a));
     assert!(a.has("iron.iv"), "{:?}", ids(&a));
 }
+
+/// Night-time combination products as the pack names them: the strength and
+/// the capsule style never hide the antihistamine.
+#[test]
+fn night_time_products_with_pack_words_are_recognised() {
+    for name in [
+        "Tylenol PM Extra Strength",
+        "Advil PM Liqui-Gels",
+        "NyQuil LiquiCaps",
+        "Aleve PM caplets",
+    ] {
+        let a = plan(
+            &record(json!({ "medications": [ { "name": name } ] })),
+            Profile::Irlssg2018,
+        );
+        assert!(
+            a.warning("warn.aggravating-medication").is_some(),
+            "{name}: {:?} unrecognised {:?}",
+            ids(&a),
+            a.unrecognised
+        );
+    }
+}
