@@ -833,3 +833,29 @@ fn night_time_products_with_pack_words_are_recognised() {
         );
     }
 }
+
+/// Infections as a problem list writes them defer IV iron.
+#[test]
+fn common_infections_defer_iv_iron() {
+    for name in ["COVID-19", "influenza", "osteomyelitis", "chest infection"] {
+        let a = plan(
+            &record(json!({ "conditions": [name] })),
+            Profile::Irlssg2018,
+        );
+        assert!(a.has("warn.iv-iron-infection"), "{name}: {:?}", ids(&a));
+        assert!(!a.has("iron.iv"), "{name}: {:?}", ids(&a));
+    }
+}
+
+/// options.more: IRLS ≥ 11 or chronic-persistent (RULES.md) — symptoms six
+/// days a week with a low IRLS still qualify.
+#[test]
+fn chronic_persistent_rls_with_a_low_irls_gets_the_other_options() {
+    let r = record(json!({ "symptoms": {
+        "urge_to_move": true, "worse_at_rest": true, "relieved_by_movement": true,
+        "worse_evening_or_night": true, "not_explained_by_other_condition": true,
+        "days_per_week": 6, "irls_total": 8
+    } }));
+    let a = plan(&r, Profile::Irlssg2018);
+    assert!(a.has("options.more"), "{:?}", ids(&a));
+}

@@ -523,7 +523,19 @@ fn significance(ctx: &Context) -> String {
 /// (conditional for, low certainty), and low-evidence self-help; ketamine and
 /// cannabis named as investigational. Sources: aasm-2024, rlsf-2021.
 pub fn more_options(ctx: &Context, plan: &mut Plan) {
-    if ctx.pathway != Pathway::Adult || !ctx.likely_rls() || !ctx.significant() {
+    // RULES.md: IRLS ≥ 11 or chronic-persistent — either one, even when the
+    // other is known and lower.
+    let c = ctx.common;
+    let moderate = ctx
+        .severity
+        .irls_total
+        .is_some_and(|t| t >= c.irls_significant_from);
+    let chronic = ctx
+        .record
+        .symptoms
+        .days_per_week
+        .is_some_and(|d| d >= c.chronic_persistent_days_per_week);
+    if ctx.pathway != Pathway::Adult || !ctx.likely_rls() || !(moderate || chronic) {
         return;
     }
     plan.step(
