@@ -859,3 +859,22 @@ fn chronic_persistent_rls_with_a_low_irls_gets_the_other_options() {
     let a = plan(&r, Profile::Irlssg2018);
     assert!(a.has("options.more"), "{:?}", ids(&a));
 }
+
+/// Gabapentin taken now with its effect not recorded: the drug step must not
+/// read as a second gabapentinoid to add, and `missing` asks whether it helps.
+#[test]
+fn a_current_ligand_of_unknown_effect_is_not_doubled() {
+    let r = record(json!({
+        "labs": [ lab("ferritin", 400.0, "ng/mL", "2026-11-01"), lab("tsat", 25.0, "%", "2026-11-01") ],
+        "medications": [ { "name": "gabapentin 300 mg", "started": "2026-09-01" } ]
+    }));
+    let a = plan(&r, Profile::Irlssg2018);
+    if let Some(drug) = a.step("drug.alpha2delta") {
+        assert!(drug.detail.contains("never take two"), "{}", drug.detail);
+    }
+    assert!(
+        a.missing.iter().any(|m| m.contains("gabapentin 300 mg")),
+        "{:?}",
+        a.missing
+    );
+}

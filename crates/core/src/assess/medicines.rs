@@ -299,11 +299,29 @@ pub fn alpha2delta(ctx: &Context, plan: &mut Plan) {
             egfr.date
         ));
     }
+    // A ligand taken now whose effect is not recorded: the step must not read
+    // as a second one to add on top.
+    let current: Vec<String> = ligands
+        .iter()
+        .filter(|m| m.current_on(ctx.as_of) && m.outcome.is_none())
+        .map(|m| m.name.clone())
+        .collect();
+    if !current.is_empty() {
+        let list = current.join(", ");
+        step.detail.push_str(&format!(
+            " You already take {list}, one of these medicines: never take two of them together; ask whether its dose and timing are right before anything is added or switched."
+        ));
+        step.because
+            .push(format!("{list} is taken now; its effect is not recorded"));
+    }
     if alongside {
         step.timing = Some("alongside-iron".to_string());
         if let Some(day) = judged_on {
             plan.date(day, "review.after-iron", "review.after-iron", &[]);
         }
+    }
+    if !current.is_empty() {
+        plan.note_missing(format!("whether {} helps the RLS", current.join(", ")));
     }
 }
 
