@@ -8,7 +8,7 @@
 //! and overrides only what the case is about. Every assessment made here is also
 //! checked against the id contract of DESIGN.md (see `assess_under`).
 
-use chrono::{Duration, NaiveDate};
+use chrono::{Datelike, Duration, NaiveDate};
 use serde_json::{json, Value};
 use willis_core::assessment::SeverityBand;
 use willis_core::{assess, parse_json, Assessment, DiagnosisStatus, Level, Pathway, Profile};
@@ -2785,4 +2785,1134 @@ fn no_step_recommends_a_dopaminergic_drug() {
             );
         }
     }
+}
+
+// ===========================================================================
+// Knowledge 2026.2: the new thresholds, each on both sides
+// ===========================================================================
+
+/// Whether any `missing` line mentions `words`.
+fn asks(a: &Assessment, words: &str) -> bool {
+    a.missing.iter().any(|m| m.contains(words))
+}
+
+// ---------------------------------------------------------------------------
+// warn.labs-implausible: a derived TSAT above 100 %
+
+#[test]
+fn derived_tsat_of_exactly_100_is_overload_not_implausible() {
+    // 50 ÷ 50 × 100 = 100 %: at the limit, so a (very high) real value.
+    let a = derived((50.0, "µmol/L"), ("tibc", 50.0, "µmol/L")).assess();
+    assert_eq!(a.iron.tsat_percent, Some(100.0));
+    expect(
+        &a,
+        &["warn.iron-overload", "iron.not-indicated"],
+        &["warn.labs-implausible", "iron.iv", "iron.oral"],
+    );
+}
+
+#[test]
+fn derived_tsat_of_100_2_is_implausible_and_starts_no_iron() {
+    // 50.1 ÷ 50 × 100 = 100.2 %: cannot be real.
+    let a = derived((50.1, "µmol/L"), ("tibc", 50.0, "µmol/L")).assess();
+    expect(
+        &a,
+        &["warn.labs-implausible", "lifestyle.sleep"],
+        &[
+            "iron.iv",
+            "iron.oral",
+            "iron.iv-repeat",
+            "iron.not-indicated",
+            "warn.iron-overload",
+        ],
+    );
+    let w = a.warning("warn.labs-implausible").unwrap();
+    assert!(w.text.contains("100.2"), "{}", w.text);
+}
+
+#[test]
+fn derived_tsat_of_100_2_from_transferrin_is_implausible() {
+    // 25.15 µmol/L ÷ (1 g/L × 25.1) × 100 = 100.2 %.
+    let a = derived((25.15, "µmol/L"), ("transferrin", 1.0, "g/L")).assess();
+    expect(&a, &["warn.labs-implausible"], &["iron.iv", "iron.oral"]);
+}
+
+#[test]
+fn a_given_tsat_of_100_is_overload_not_implausible() {
+    let a = Rec::new().panel(45.0, 100.0).assess();
+    expect(
+        &a,
+        &["warn.iron-overload", "iron.not-indicated"],
+        &["warn.labs-implausible", "iron.iv", "iron.oral"],
+    );
+}
+
+// ---------------------------------------------------------------------------
+// warn.low-phosphate: below 2.5 mg/dL, within 183 days
+
+fn iv_detail(a: &Assessment) -> String {
+    a.step("iron.iv")
+        .unwrap_or_else(|| panic!("no iron.iv in: {}", ids(a)))
+        .detail
+        .clone()
+}
+
+#[test]
+fn phosphate_2_49_warns_and_names_ferric_derisomaltose_only() {
+    let a = Rec::new()
+        .lab("phosphate", 2.49, "mg/dL", &lab_day())
+        .assess();
+    expect(&a, &["warn.low-phosphate", "iron.iv"], &[]);
+    let detail = iv_detail(&a);
+    assert!(
+        detail.contains("ferric derisomaltose (Monofer, Monoferric) only"),
+        "{detail}"
+    );
+    assert!(!detail.contains("Ferinject"), "{detail}");
+}
+
+#[test]
+fn phosphate_2_5_does_not_warn_and_offers_both_products() {
+    let a = Rec::new()
+        .lab("phosphate", 2.5, "mg/dL", &lab_day())
+        .assess();
+    expect(&a, &["iron.iv"], &["warn.low-phosphate"]);
+    let detail = iv_detail(&a);
+    assert!(
+        detail.contains("ferric carboxymaltose (Ferinject, Injectafer)"),
+        "{detail}"
+    );
+}
+
+#[test]
+fn phosphate_0_79_mmol_per_l_warns() {
+    let a = Rec::new()
+        .lab("phosphate", 0.79, "mmol/L", &lab_day())
+        .assess();
+    expect(&a, &["warn.low-phosphate", "iron.iv"], &[]);
+}
+
+#[test]
+fn low_phosphate_183_days_old_still_warns() {
+    let a = Rec::new()
+        .lab("phosphate", 2.0, "mg/dL", &ago(183))
+        .assess();
+    expect(&a, &["warn.low-phosphate"], &[]);
+    assert!(iv_detail(&a).contains("ferric derisomaltose (Monofer, Monoferric) only"));
+}
+
+#[test]
+fn low_phosphate_184_days_old_no_longer_warns() {
+    let a = Rec::new()
+        .lab("phosphate", 2.0, "mg/dL", &ago(184))
+        .assess();
+    expect(&a, &["iron.iv"], &["warn.low-phosphate"]);
+    assert!(iv_detail(&a).contains("Ferinject"));
+}
+
+#[test]
+fn newer_normal_phosphate_replaces_an_older_low_one() {
+    let a = Rec::new()
+        .lab("phosphate", 2.0, "mg/dL", &ago(60))
+        .lab("phosphate", 3.1, "mg/dL", &ago(10))
+        .assess();
+    expect(&a, &["iron.iv"], &["warn.low-phosphate"]);
+}
+
+#[test]
+fn low_phosphate_names_ferric_derisomaltose_only_for_a_repeat_infusion() {
+    let a = repeat_case(84, "ferric derisomaltose", Some("improved"), 40)
+        .lab("phosphate", 2.4, "mg/dL", &lab_day())
+        .assess();
+    expect(&a, &["iron.iv-repeat", "warn.low-phosphate"], &[]);
+    let detail = &a.step("iron.iv-repeat").unwrap().detail;
+    assert!(
+        detail.contains("ferric derisomaltose (Monofer, Monoferric) only"),
+        "{detail}"
+    );
+}
+
+// ---------------------------------------------------------------------------
+// warn.renal-dosing: eGFR below 60 beside a drug step
+
+fn egfr(r: Rec, value: f64) -> Rec {
+    r.lab("egfr", value, "mL/min/1.73m2", &lab_day())
+}
+
+#[test]
+fn egfr_59_9_with_a_drug_step_warns_of_kidney_dosing() {
+    let a = egfr(Rec::new().panel(300.0, 25.0), 59.9).assess();
+    expect(
+        &a,
+        &[
+            "drug.alpha2delta",
+            "warn.renal-dosing",
+            "iron.not-indicated",
+        ],
+        &[],
+    );
+}
+
+#[test]
+fn egfr_60_with_a_drug_step_does_not_warn() {
+    let a = egfr(Rec::new().panel(300.0, 25.0), 60.0).assess();
+    expect(&a, &["drug.alpha2delta"], &["warn.renal-dosing"]);
+}
+
+#[test]
+fn egfr_59_9_beside_an_opioid_step_warns() {
+    let a = egfr(refractory(21), 59.9).assess();
+    expect(&a, &["drug.opioid-low-dose", "warn.renal-dosing"], &[]);
+}
+
+#[test]
+fn egfr_30_without_a_drug_step_does_not_warn() {
+    // IRLS 20 with IV iron under way: no drug step yet.
+    let a = egfr(Rec::new().irls(Some(20)), 30.0).assess();
+    expect(&a, &["iron.iv"], &["drug.alpha2delta", "warn.renal-dosing"]);
+}
+
+// ---------------------------------------------------------------------------
+// IV iron dose: 20 mg/kg below 50 kg, never above 1000 mg
+
+fn iv_title(weight: Option<f64>) -> String {
+    let a = Rec::new().set("/patient/weight_kg", json!(weight)).assess();
+    a.step("iron.iv")
+        .unwrap_or_else(|| panic!("no iron.iv in: {}", ids(&a)))
+        .title
+        .clone()
+}
+
+#[test]
+fn iv_dose_at_49_9_kg_is_998_mg_by_weight() {
+    let title = iv_title(Some(49.9));
+    assert!(title.contains("998 mg"), "{title}");
+    assert!(title.contains("20 mg per kg"), "{title}");
+    assert!(!title.contains("1000 mg"), "{title}");
+}
+
+#[test]
+fn iv_dose_at_50_kg_is_1000_mg() {
+    let title = iv_title(Some(50.0));
+    assert!(title.contains("1000 mg"), "{title}");
+    assert!(!title.contains("per kg"), "{title}");
+}
+
+#[test]
+fn iv_dose_at_120_kg_stays_1000_mg() {
+    let title = iv_title(Some(120.0));
+    assert!(title.contains("1000 mg"), "{title}");
+    assert!(!title.contains("per kg"), "{title}");
+}
+
+#[test]
+fn iv_dose_at_35_kg_is_700_mg() {
+    let title = iv_title(Some(35.0));
+    assert!(title.contains("700 mg"), "{title}");
+}
+
+#[test]
+fn iv_dose_without_weight_says_the_weight_is_unknown() {
+    let title = iv_title(None);
+    assert!(title.contains("1000 mg"), "{title}");
+    assert!(title.contains("weight is not recorded"), "{title}");
+}
+
+// ---------------------------------------------------------------------------
+// refer.sleep-study: Epworth from 11, PLMS index above 15/h (adult), 5/h (child)
+
+fn epworth(score: i64) -> Assessment {
+    Rec::new().set("/sleep/epworth", json!(score)).assess()
+}
+
+#[test]
+fn epworth_10_is_no_reason_for_a_sleep_study() {
+    let a = epworth(10);
+    expect(&a, &["iron.iv", "lifestyle.sleep"], &["refer.sleep-study"]);
+}
+
+#[test]
+fn epworth_11_refers_for_a_sleep_study() {
+    let a = epworth(11);
+    expect(
+        &a,
+        &["refer.sleep-study", "iron.iv", "lifestyle.sleep"],
+        &[],
+    );
+    let step = a.step("refer.sleep-study").unwrap();
+    assert!(step.detail.contains("sleep apnoea"), "{}", step.detail);
+}
+
+#[test]
+fn epworth_24_is_no_sleep_study_when_sleep_apnoea_is_already_diagnosed() {
+    let a = Rec::new()
+        .set("/sleep/epworth", json!(24))
+        .condition("obstructive-sleep-apnea")
+        .assess();
+    expect(&a, &["iron.iv"], &["refer.sleep-study"]);
+}
+
+/// Criteria not met (symptoms explained by something else), with a PLMS index.
+fn plms_not_rls(r: Rec, index: f64) -> Assessment {
+    r.set("/symptoms/not_explained_by_other_condition", json!(false))
+        .set("/sleep/plms_index", json!(index))
+        .assess()
+}
+
+#[test]
+fn adult_plms_index_15_without_rls_is_no_reason_for_a_sleep_study() {
+    let a = plms_not_rls(Rec::new(), 15.0);
+    assert_eq!(a.diagnosis.status, DiagnosisStatus::CriteriaNotMet);
+    expect(&a, &["diagnosis.confirm"], &["refer.sleep-study"]);
+}
+
+#[test]
+fn adult_plms_index_15_1_without_rls_refers_for_plmd() {
+    let a = plms_not_rls(Rec::new(), 15.1);
+    expect(&a, &["diagnosis.confirm", "refer.sleep-study"], &[]);
+    let step = a.step("refer.sleep-study").unwrap();
+    assert!(
+        step.detail.contains("periodic limb movement disorder"),
+        "{}",
+        step.detail
+    );
+}
+
+#[test]
+fn child_plms_index_5_without_rls_is_no_reason_for_a_sleep_study() {
+    let a = plms_not_rls(child(), 5.0);
+    assert_eq!(a.pathway, Pathway::Pediatric);
+    expect(&a, &["diagnosis.confirm"], &["refer.sleep-study"]);
+}
+
+#[test]
+fn child_plms_index_5_1_without_rls_refers_for_plmd() {
+    let a = plms_not_rls(child(), 5.1);
+    expect(&a, &["diagnosis.confirm", "refer.sleep-study"], &[]);
+}
+
+#[test]
+fn adult_plms_index_10_uses_the_adult_limit() {
+    // Above the child limit but not the adult one.
+    let a = plms_not_rls(Rec::new(), 10.0);
+    expect(&a, &["diagnosis.confirm"], &["refer.sleep-study"]);
+}
+
+#[test]
+fn limb_jerks_without_rls_refer_for_plmd() {
+    let a = Rec::new()
+        .set("/symptoms/not_explained_by_other_condition", json!(false))
+        .set("/sleep/limb_jerks_reported", json!(true))
+        .assess();
+    expect(&a, &["diagnosis.confirm", "refer.sleep-study"], &[]);
+}
+
+#[test]
+fn plms_index_15_1_with_likely_rls_is_a_supportive_feature_not_a_referral() {
+    let a = Rec::new().set("/sleep/plms_index", json!(15.1)).assess();
+    expect(&a, &["lifestyle.sleep", "iron.iv"], &["refer.sleep-study"]);
+    let sleep = a.step("lifestyle.sleep").unwrap();
+    assert!(
+        sleep
+            .because
+            .iter()
+            .any(|b| b.contains("supportive feature")),
+        "{:?}",
+        sleep.because
+    );
+}
+
+#[test]
+fn plms_index_15_with_likely_rls_adds_no_note() {
+    let a = Rec::new().set("/sleep/plms_index", json!(15.0)).assess();
+    let sleep = a.step("lifestyle.sleep").unwrap();
+    assert!(
+        !sleep
+            .because
+            .iter()
+            .any(|b| b.contains("supportive feature")),
+        "{:?}",
+        sleep.because
+    );
+}
+
+// ---------------------------------------------------------------------------
+// `missing`: the pregnancy question (women 12–55) and the birth date
+
+const PREGNANCY_QUESTION: &str = "whether she is pregnant";
+
+/// Born so that she turns `years` on `as_of` plus `shift` days (shift 1:
+/// the day before that birthday).
+fn aged(r: Rec, years: i32, day_before_birthday: bool) -> Rec {
+    let mut born = as_of()
+        .with_year(as_of().year() - years)
+        .expect("a valid date");
+    if day_before_birthday {
+        born += Duration::days(1);
+    }
+    r.born(&born.to_string())
+}
+
+#[test]
+fn woman_of_55_is_asked_whether_she_is_pregnant() {
+    let a = aged(Rec::new(), 56, true).assess();
+    expect(&a, &["iron.iv"], &[]);
+    assert!(asks(&a, PREGNANCY_QUESTION), "{:?}", a.missing);
+}
+
+#[test]
+fn woman_of_56_is_not_asked_whether_she_is_pregnant() {
+    let a = aged(Rec::new(), 56, false).assess();
+    expect(&a, &["iron.iv"], &[]);
+    assert!(!asks(&a, PREGNANCY_QUESTION), "{:?}", a.missing);
+}
+
+#[test]
+fn girl_of_11_is_not_asked_whether_she_is_pregnant() {
+    let a = aged(Rec::new(), 12, true).assess();
+    assert_eq!(a.pathway, Pathway::Pediatric);
+    expect(&a, &["iron.oral", "refer.specialist"], &["iron.iv"]);
+    assert!(!asks(&a, PREGNANCY_QUESTION), "{:?}", a.missing);
+}
+
+#[test]
+fn girl_of_12_is_asked_whether_she_is_pregnant() {
+    // The question starts at 12: her iron plan would be the pregnancy
+    // pathway's if she were.
+    let a = aged(Rec::new(), 12, false).assess();
+    assert_eq!(a.pathway, Pathway::Pediatric);
+    expect(&a, &["iron.oral", "refer.specialist"], &["iron.iv"]);
+    assert!(asks(&a, PREGNANCY_QUESTION), "{:?}", a.missing);
+}
+
+#[test]
+fn a_man_is_never_asked_whether_he_is_pregnant() {
+    let a = Rec::new().set("/patient/sex", json!("male")).assess();
+    expect(&a, &["iron.iv"], &[]);
+    assert!(!asks(&a, PREGNANCY_QUESTION), "{:?}", a.missing);
+}
+
+#[test]
+fn a_woman_recorded_as_pregnant_is_not_asked_again() {
+    let a = pregnant(20).assess();
+    assert!(!asks(&a, PREGNANCY_QUESTION), "{:?}", a.missing);
+}
+
+#[test]
+fn no_birth_date_asks_for_it_and_says_the_dose_is_for_adults() {
+    let a = Rec::new().set("/patient/birth_date", Value::Null).assess();
+    assert_eq!(a.pathway, Pathway::Adult);
+    expect(&a, &["iron.iv", "iron.oral", "drug.alpha2delta"], &[]);
+    assert!(asks(&a, "birth date"), "{:?}", a.missing);
+    for id in ["iron.iv", "iron.oral", "drug.alpha2delta"] {
+        let detail = &a.step(id).unwrap().detail;
+        assert!(
+            detail.contains("doses named here are for adults"),
+            "{id}: {detail}"
+        );
+    }
+    // Her age is unknown, so she may be of child-bearing age.
+    assert!(asks(&a, PREGNANCY_QUESTION), "{:?}", a.missing);
+}
+
+#[test]
+fn a_birth_date_asks_for_nothing_about_age() {
+    let a = Rec::new().assess();
+    assert!(!asks(&a, "birth date"), "{:?}", a.missing);
+    let detail = &a.step("iron.iv").unwrap().detail;
+    assert!(
+        !detail.contains("doses named here are for adults"),
+        "{detail}"
+    );
+}
+
+// ---------------------------------------------------------------------------
+// Oral iron: a ferritin judges a course from day 56; a course ended up to 183
+// days ago counts as iron dealt with
+
+/// On oral iron for 100 days, IV iron possible, ferritin drawn `after` days
+/// after the course started.
+fn oral_judged(after: i64) -> Rec {
+    let start = ago(100);
+    Rec::new()
+        .oral_course(&start, None, None)
+        .panel_on(45.0, 25.0, &plus(&start, after))
+}
+
+const STILL_LOW: &str = "still at or below 75 after at least 84 days of oral iron";
+
+#[test]
+fn ferritin_55_days_into_oral_iron_does_not_judge_the_course() {
+    let a = oral_judged(55).assess();
+    expect(&a, &["iron.iv", "iron.oral"], &[]);
+    let iv = a.step("iron.iv").unwrap();
+    assert!(
+        !iv.because.iter().any(|b| b.contains(STILL_LOW)),
+        "{:?}",
+        iv.because
+    );
+}
+
+#[test]
+fn ferritin_56_days_into_oral_iron_judges_the_course() {
+    let a = oral_judged(56).assess();
+    expect(&a, &["iron.iv", "iron.oral"], &[]);
+    let iv = a.step("iron.iv").unwrap();
+    assert!(
+        iv.because.iter().any(|b| b.contains(STILL_LOW)),
+        "{:?}",
+        iv.because
+    );
+}
+
+/// IV iron ruled out, ferritin 80 (no new oral iron under the default profile),
+/// IRLS 20, and a 100-day oral course that ended `ended` days ago.
+fn oral_ended(ended: i64) -> Rec {
+    Rec::new()
+        .condition("iron-hypersensitivity")
+        .panel(80.0, 25.0)
+        .irls(Some(20))
+        .oral_course(&ago(ended + 100), Some(&ago(ended)), None)
+}
+
+#[test]
+fn oral_course_ended_183_days_ago_counts_as_iron_dealt_with() {
+    let a = oral_ended(183).assess();
+    expect(
+        &a,
+        &["drug.alpha2delta"],
+        &["iron.iv", "iron.oral", "iron.not-indicated"],
+    );
+    assert_eq!(a.step("drug.alpha2delta").unwrap().timing, None);
+}
+
+#[test]
+fn oral_course_ended_184_days_ago_no_longer_counts() {
+    let a = oral_ended(184).assess();
+    expect(
+        &a,
+        &["lifestyle.sleep"],
+        &["drug.alpha2delta", "iron.iv", "iron.oral"],
+    );
+}
+
+#[test]
+fn oral_course_of_83_days_ended_recently_does_not_count() {
+    let a = Rec::new()
+        .condition("iron-hypersensitivity")
+        .panel(80.0, 25.0)
+        .irls(Some(20))
+        .oral_course(&ago(100), Some(&ago(17)), None)
+        .assess();
+    expect(&a, &[], &["drug.alpha2delta"]);
+}
+
+// ---------------------------------------------------------------------------
+// Refractory RLS: IRLS 31 on treatment, or two ligands failed
+
+/// Iron not indicated, on gabapentin now (outcome not recorded).
+fn on_gabapentin(irls: i64) -> Rec {
+    Rec::new()
+        .panel(300.0, 25.0)
+        .irls(Some(irls))
+        .med("gabapentin", &ago(200), None, None)
+}
+
+#[test]
+fn irls_30_on_treatment_is_not_refractory() {
+    let a = on_gabapentin(30).assess();
+    expect(
+        &a,
+        &["iron.not-indicated", "drug.alpha2delta"],
+        &["refer.specialist"],
+    );
+}
+
+#[test]
+fn irls_31_on_treatment_is_refractory_and_refers() {
+    let a = on_gabapentin(31).assess();
+    expect(
+        &a,
+        &["iron.not-indicated", "drug.alpha2delta", "refer.specialist"],
+        &[],
+    );
+    let refer = a.step("refer.specialist").unwrap();
+    assert!(refer.because.iter().any(|b| b.contains("refractory")));
+}
+
+#[test]
+fn irls_31_without_any_treatment_is_not_called_refractory() {
+    let a = Rec::new().panel(300.0, 25.0).irls(Some(31)).assess();
+    expect(&a, &["drug.alpha2delta"], &["refer.specialist"]);
+}
+
+#[test]
+fn one_failed_ligand_at_irls_20_is_not_refractory() {
+    let a = Rec::new()
+        .panel(300.0, 25.0)
+        .irls(Some(20))
+        .med(
+            "gabapentin",
+            &ago(400),
+            Some(&ago(300)),
+            Some("ineffective"),
+        )
+        .assess();
+    expect(
+        &a,
+        &["drug.alpha2delta"],
+        &["refer.specialist", "drug.opioid-low-dose"],
+    );
+}
+
+#[test]
+fn two_failed_ligands_at_irls_20_are_refractory_and_refer() {
+    let a = Rec::new()
+        .panel(300.0, 25.0)
+        .irls(Some(20))
+        .med(
+            "gabapentin",
+            &ago(400),
+            Some(&ago(300)),
+            Some("ineffective"),
+        )
+        .med(
+            "pregabalin",
+            &ago(290),
+            Some(&ago(200)),
+            Some("side-effects"),
+        )
+        .assess();
+    expect(
+        &a,
+        &["drug.alpha2delta", "refer.specialist"],
+        &["drug.opioid-low-dose"],
+    );
+    let refer = a.step("refer.specialist").unwrap();
+    assert!(refer.because.iter().any(|b| b.contains("refractory")));
+}
+
+// ---------------------------------------------------------------------------
+// Inflamed ferritin: CRP raised, ferritin outside the allowance, TSAT below 20 %
+
+fn inflamed(ferritin: f64, tsat: f64) -> Rec {
+    Rec::new()
+        .panel(ferritin, tsat)
+        .lab("crp", 30.0, "mg/L", &lab_day())
+}
+
+#[test]
+fn inflamed_ferritin_350_with_tsat_19_9_decides_nothing() {
+    let a = inflamed(350.0, 19.9).assess();
+    expect(
+        &a,
+        &["warn.ferritin-acute-phase", "test.iron-panel"],
+        &[
+            "iron.not-indicated",
+            "iron.iv",
+            "iron.oral",
+            // iron is not done, and nothing is under way
+            "drug.alpha2delta",
+        ],
+    );
+    assert!(asks(&a, "2–4 weeks"), "{:?}", a.missing);
+}
+
+#[test]
+fn inflamed_ferritin_350_with_tsat_20_is_not_indicated() {
+    let a = inflamed(350.0, 20.0).assess();
+    expect(
+        &a,
+        &[
+            "warn.ferritin-acute-phase",
+            "iron.not-indicated",
+            "drug.alpha2delta",
+        ],
+        &["iron.iv", "iron.oral", "test.iron-panel"],
+    );
+}
+
+#[test]
+fn ferritin_350_with_tsat_19_9_and_normal_crp_is_not_indicated() {
+    let a = Rec::new()
+        .panel(350.0, 19.9)
+        .lab("crp", 5.0, "mg/L", &lab_day())
+        .assess();
+    expect(
+        &a,
+        &["iron.not-indicated", "drug.alpha2delta"],
+        &["warn.ferritin-acute-phase", "test.iron-panel"],
+    );
+}
+
+#[test]
+fn inflamed_ferritin_inside_the_allowance_still_gets_iron() {
+    // The rule only holds back a ferritin that would rule iron out.
+    let a = inflamed(150.0, 15.0).assess();
+    expect(
+        &a,
+        &["warn.ferritin-acute-phase", "iron.iv"],
+        &["iron.not-indicated"],
+    );
+}
+
+#[test]
+fn aasm_inflamed_ferritin_150_with_tsat_19_9_decides_nothing_and_gives_no_iron() {
+    let a = inflamed(150.0, 19.9).assess_under(Profile::Aasm2024);
+    expect(
+        &a,
+        &["test.iron-panel"],
+        &["iron.not-indicated", "iron.iv", "iron.oral"],
+    );
+}
+
+#[test]
+fn aasm_inflamed_ferritin_150_with_tsat_20_is_not_indicated() {
+    let a = inflamed(150.0, 20.0).assess_under(Profile::Aasm2024);
+    expect(&a, &["iron.not-indicated"], &["iron.iv", "iron.oral"]);
+}
+
+// ---------------------------------------------------------------------------
+// warn.opioid-sleep-apnea
+
+#[test]
+fn opioid_with_sleep_apnoea_warns() {
+    let a = refractory(21).condition("obstructive-sleep-apnea").assess();
+    expect(
+        &a,
+        &["drug.opioid-low-dose", "warn.opioid-sleep-apnea"],
+        &[],
+    );
+    assert_eq!(
+        a.warning("warn.opioid-sleep-apnea").unwrap().level,
+        Level::Danger
+    );
+}
+
+#[test]
+fn opioid_without_sleep_apnoea_does_not_warn() {
+    let a = refractory(21).assess();
+    expect(&a, &["drug.opioid-low-dose"], &["warn.opioid-sleep-apnea"]);
+}
+
+#[test]
+fn sleep_apnoea_without_an_opioid_step_does_not_warn() {
+    let a = refractory(20).condition("sleep-apnoea").assess();
+    expect(
+        &a,
+        &["drug.alpha2delta"],
+        &["drug.opioid-low-dose", "warn.opioid-sleep-apnea"],
+    );
+}
+
+// ---------------------------------------------------------------------------
+// warn.benzodiazepine
+
+#[test]
+fn current_clonazepam_warns_with_caution() {
+    let a = Rec::new().med("clonazepam", &ago(300), None, None).assess();
+    let w = a
+        .warning("warn.benzodiazepine")
+        .expect("warn.benzodiazepine");
+    assert_eq!(w.level, Level::Caution);
+    assert_eq!(w.subject.as_deref(), Some("clonazepam"));
+    expect(&a, &["iron.iv"], &[]);
+}
+
+#[test]
+fn stopped_clonazepam_does_not_warn() {
+    let a = Rec::new()
+        .med("clonazepam", &ago(300), Some(&ago(1)), None)
+        .assess();
+    expect(&a, &["iron.iv"], &["warn.benzodiazepine"]);
+}
+
+#[test]
+fn a_z_drug_warns_like_a_benzodiazepine() {
+    for name in ["zolpidem", "Ambien", "zopiclone"] {
+        let a = Rec::new().med(name, &ago(30), None, None).assess();
+        let w = a
+            .warning("warn.benzodiazepine")
+            .unwrap_or_else(|| panic!("{name}: {}", ids(&a)));
+        assert_eq!(w.subject.as_deref(), Some(name));
+    }
+}
+
+#[test]
+fn benzodiazepine_with_a_current_opioid_is_danger() {
+    let a = Rec::new()
+        .med("diazepam", &ago(30), None, None)
+        .med("oxycodone", &ago(30), None, None)
+        .assess();
+    assert_eq!(
+        a.warning("warn.benzodiazepine").unwrap().level,
+        Level::Danger
+    );
+}
+
+#[test]
+fn benzodiazepine_with_a_suggested_opioid_is_danger() {
+    let a = refractory(21)
+        .med("clonazepam", &ago(30), None, None)
+        .assess();
+    expect(&a, &["drug.opioid-low-dose", "warn.benzodiazepine"], &[]);
+    assert_eq!(
+        a.warning("warn.benzodiazepine").unwrap().level,
+        Level::Danger
+    );
+}
+
+#[test]
+fn benzodiazepine_with_a_stopped_opioid_is_caution() {
+    let a = Rec::new()
+        .med("diazepam", &ago(30), None, None)
+        .med("oxycodone", &ago(300), Some(&ago(100)), None)
+        .assess();
+    assert_eq!(
+        a.warning("warn.benzodiazepine").unwrap().level,
+        Level::Caution
+    );
+}
+
+// ---------------------------------------------------------------------------
+// Poor absorption prefers IV iron
+
+#[test]
+fn poor_absorption_conditions_give_iv_iron_without_the_oral_alternative() {
+    for condition in [
+        "coeliac-disease",
+        "celiac",
+        "bariatric-surgery",
+        "gastric-bypass",
+        "inflammatory-bowel-disease",
+        "crohns-disease",
+    ] {
+        let a = Rec::new().condition(condition).assess();
+        expect(&a, &["iron.iv"], &["iron.oral"]);
+        let iv = a.step("iron.iv").unwrap();
+        assert!(
+            iv.detail.contains("Oral iron is not offered"),
+            "{condition}: {}",
+            iv.detail
+        );
+    }
+}
+
+#[test]
+fn without_a_poor_absorption_condition_oral_iron_stays_the_alternative() {
+    let a = Rec::new().condition("diabetes").assess();
+    expect(&a, &["iron.iv", "iron.oral"], &[]);
+    assert!(!a
+        .step("iron.iv")
+        .unwrap()
+        .detail
+        .contains("Oral iron is not offered"));
+}
+
+#[test]
+fn poor_absorption_with_iv_iron_ruled_out_still_offers_oral_iron() {
+    let a = Rec::new()
+        .condition("coeliac-disease")
+        .condition("iron-hypersensitivity")
+        .assess();
+    expect(&a, &["iron.oral"], &["iron.iv"]);
+}
+
+#[test]
+fn a_current_ppi_is_named_beside_oral_iron() {
+    let a = Rec::new().med("omeprazole", &ago(200), None, None).assess();
+    expect(&a, &["iron.iv", "iron.oral"], &[]);
+    let oral = a.step("iron.oral").unwrap();
+    assert!(oral.detail.contains("omeprazole"), "{}", oral.detail);
+}
+
+#[test]
+fn a_stopped_ppi_is_not_named_beside_oral_iron() {
+    let a = Rec::new()
+        .med("omeprazole", &ago(200), Some(&ago(20)), None)
+        .assess();
+    let oral = a.step("iron.oral").expect("iron.oral");
+    assert!(!oral.detail.contains("omeprazole"), "{}", oral.detail);
+}
+
+// ---------------------------------------------------------------------------
+// warn.impulse-control on a dopaminergic drug
+
+fn impulse(r: Rec, reported: bool) -> Assessment {
+    r.set("/symptoms/impulse_control_problems", json!(reported))
+        .assess()
+}
+
+#[test]
+fn impulse_control_problems_on_pramipexole_warn_and_refer() {
+    let a = impulse(Rec::new().med("pramipexole", &ago(400), None, None), true);
+    let w = a
+        .warning("warn.impulse-control")
+        .expect("warn.impulse-control");
+    assert_eq!(w.level, Level::Danger);
+    expect(&a, &["refer.specialist", "warn.dopamine-agonist-risk"], &[]);
+    let refer = a.step("refer.specialist").unwrap();
+    assert!(refer.because.iter().any(|b| b.contains("impulse-control")));
+}
+
+#[test]
+fn no_impulse_control_problems_on_pramipexole_no_warning_or_referral() {
+    let a = impulse(Rec::new().med("pramipexole", &ago(400), None, None), false);
+    expect(
+        &a,
+        &["warn.dopamine-agonist-risk"],
+        &["warn.impulse-control", "refer.specialist"],
+    );
+}
+
+#[test]
+fn impulse_control_problems_without_a_dopaminergic_drug_do_not_warn() {
+    let a = impulse(Rec::new(), true);
+    expect(
+        &a,
+        &["iron.iv"],
+        &["warn.impulse-control", "refer.specialist"],
+    );
+}
+
+#[test]
+fn impulse_control_problems_after_stopping_the_agonist_do_not_warn() {
+    let a = impulse(
+        Rec::new().med("ropinirole", &ago(400), Some(&ago(30)), None),
+        true,
+    );
+    expect(&a, &[], &["warn.impulse-control"]);
+}
+
+#[test]
+fn impulse_control_problems_on_levodopa_warn() {
+    let a = impulse(Rec::new().med("Sinemet", &ago(400), None, None), true);
+    expect(&a, &["warn.impulse-control", "refer.specialist"], &[]);
+}
+
+// ---------------------------------------------------------------------------
+// Red flags: one side only, weakness or numbness
+
+#[test]
+fn symptoms_on_one_side_refer_and_ask_to_confirm() {
+    let a = Rec::new().set("/symptoms/one_sided", json!(true)).assess();
+    expect(&a, &["refer.specialist", "diagnosis.confirm"], &[]);
+}
+
+#[test]
+fn symptoms_on_both_sides_do_not_refer() {
+    let a = Rec::new().set("/symptoms/one_sided", json!(false)).assess();
+    expect(&a, &["iron.iv"], &["refer.specialist", "diagnosis.confirm"]);
+}
+
+#[test]
+fn weakness_or_numbness_refers_and_asks_to_confirm() {
+    let a = Rec::new()
+        .set("/symptoms/weakness_or_numbness", json!(true))
+        .assess();
+    expect(&a, &["refer.specialist", "diagnosis.confirm"], &[]);
+}
+
+#[test]
+fn no_weakness_or_numbness_does_not_refer() {
+    let a = Rec::new()
+        .set("/symptoms/weakness_or_numbness", json!(false))
+        .assess();
+    expect(&a, &[], &["refer.specialist", "diagnosis.confirm"]);
+}
+
+// ---------------------------------------------------------------------------
+// options.more: moderate-to-severe likely RLS in an adult
+
+#[test]
+fn options_more_at_irls_11() {
+    let a = Rec::new().irls(Some(11)).assess();
+    expect(&a, &["options.more"], &[]);
+}
+
+#[test]
+fn no_options_more_at_irls_10() {
+    let a = Rec::new().irls(Some(10)).assess();
+    expect(&a, &["lifestyle.sleep"], &["options.more"]);
+}
+
+#[test]
+fn options_more_at_2_days_a_week_without_irls() {
+    let a = Rec::new()
+        .irls(None)
+        .set("/symptoms/days_per_week", json!(2))
+        .assess();
+    expect(&a, &["options.more"], &[]);
+}
+
+#[test]
+fn no_options_more_at_1_day_a_week_without_irls() {
+    let a = Rec::new()
+        .irls(None)
+        .set("/symptoms/days_per_week", json!(1))
+        .assess();
+    expect(&a, &["lifestyle.sleep"], &["options.more"]);
+}
+
+#[test]
+fn no_options_more_for_a_child_pregnancy_dialysis_or_unmet_criteria() {
+    let cases = [
+        ("child", child()),
+        ("pregnancy", pregnant(20)),
+        ("dialysis", on_dialysis()),
+        (
+            "criteria not met",
+            Rec::new().set("/symptoms/urge_to_move", json!(false)),
+        ),
+    ];
+    for (name, r) in cases {
+        let a = r.irls(Some(30)).assess();
+        assert!(!a.has("options.more"), "{name}: {}", ids(&a));
+    }
+}
+
+#[test]
+fn options_more_names_investigational_treatments_as_such() {
+    let a = Rec::new().assess();
+    let step = a.step("options.more").expect("options.more");
+    assert!(step.detail.contains("investigational"), "{}", step.detail);
+}
+
+// ---------------------------------------------------------------------------
+// drug.alpha2delta timing beside oral iron and an infusion wait
+
+/// IV iron ruled out: a new oral course is the iron step.
+fn new_oral_only(irls: i64) -> Rec {
+    Rec::new()
+        .condition("iron-hypersensitivity")
+        .irls(Some(irls))
+}
+
+#[test]
+fn alpha2delta_alongside_new_oral_iron_at_irls_21() {
+    let a = new_oral_only(21).assess();
+    expect(&a, &["iron.oral", "drug.alpha2delta"], &["iron.iv"]);
+    let drug = a.step("drug.alpha2delta").unwrap();
+    assert_eq!(drug.timing.as_deref(), Some("alongside-iron"));
+    assert_eq!(
+        scheduled_on(&a, "review.after-iron"),
+        [as_of() + Duration::days(84)]
+    );
+}
+
+#[test]
+fn no_alpha2delta_beside_new_oral_iron_at_irls_20_review_instead() {
+    let a = new_oral_only(20).assess();
+    expect(&a, &["iron.oral"], &["drug.alpha2delta"]);
+    assert_eq!(
+        scheduled_on(&a, "review.after-iron"),
+        [as_of() + Duration::days(84)]
+    );
+}
+
+#[test]
+fn alpha2delta_alongside_an_infusion_wait_at_irls_21() {
+    let a = infused(20, Some("improved")).irls(Some(21)).assess();
+    expect(&a, &["iron.iv-wait", "drug.alpha2delta"], &["iron.iv"]);
+    assert_eq!(
+        a.step("drug.alpha2delta").unwrap().timing.as_deref(),
+        Some("alongside-iron")
+    );
+    assert_eq!(
+        scheduled_on(&a, "review.after-iron"),
+        [as_of() - Duration::days(20) + Duration::days(42)]
+    );
+}
+
+#[test]
+fn no_alpha2delta_during_an_infusion_wait_at_irls_20_review_instead() {
+    let a = infused(20, Some("improved")).irls(Some(20)).assess();
+    expect(&a, &["iron.iv-wait"], &["drug.alpha2delta"]);
+    assert_eq!(
+        scheduled_on(&a, "review.after-iron"),
+        [as_of() - Duration::days(20) + Duration::days(42)]
+    );
+}
+
+#[test]
+fn no_alpha2delta_beside_iron_with_severity_only_from_days_a_week() {
+    // IRLS unknown: iron under way and not known to be severe.
+    let a = Rec::new()
+        .irls(None)
+        .set("/symptoms/days_per_week", json!(7))
+        .assess();
+    expect(&a, &["iron.iv"], &["drug.alpha2delta"]);
+    assert_eq!(
+        scheduled_on(&a, "review.after-iron"),
+        [as_of() + Duration::days(42)]
+    );
+}
+
+#[test]
+fn no_review_after_iron_when_iron_is_not_indicated() {
+    let a = Rec::new().panel(300.0, 25.0).irls(Some(20)).assess();
+    expect(&a, &["iron.not-indicated", "drug.alpha2delta"], &[]);
+    assert!(scheduled_on(&a, "review.after-iron").is_empty());
+}
+
+// ---------------------------------------------------------------------------
+// Found by the properties: IV iron of unknown date means iron is not yet done
+
+#[test]
+fn no_opioid_when_ferinject_is_listed_without_a_date_beside_an_older_infusion() {
+    // Ferritin 150 (drawn 30 days after the dated infusion) starts no new
+    // iron. The dated infusion is 42 days old, but the undated one may be recent.
+    let a = Rec::new()
+        .panel(150.0, 25.0)
+        .irls(Some(21))
+        .med(
+            "gabapentin",
+            &ago(400),
+            Some(&ago(300)),
+            Some("ineffective"),
+        )
+        .med("Ferinject", &ago(42), None, None)
+        .push("medications", json!({ "name": "Ferinject" }))
+        .assess();
+    expect(
+        &a,
+        &[],
+        &["drug.opioid-low-dose", "drug.alpha2delta", "iron.iv"],
+    );
+    assert!(asks(&a, "the date of Ferinject"), "{:?}", a.missing);
+}
+
+#[test]
+fn opioid_when_the_only_ferinject_is_dated_42_days_ago() {
+    // The same record with the infusion's date known: iron has been given and
+    // has had its 6 weeks.
+    let a = Rec::new()
+        .panel(150.0, 25.0)
+        .irls(Some(21))
+        .med(
+            "gabapentin",
+            &ago(400),
+            Some(&ago(300)),
+            Some("ineffective"),
+        )
+        .med("Ferinject", &ago(42), None, None)
+        .assess();
+    expect(
+        &a,
+        &["drug.opioid-low-dose", "drug.alpha2delta"],
+        &["iron.iv"],
+    );
+}
+
+#[test]
+fn iron_not_indicated_still_counts_as_done_beside_undated_iv_iron() {
+    let a = Rec::new()
+        .panel(350.0, 25.0)
+        .push("medications", json!({ "name": "Monofer" }))
+        .assess();
+    expect(
+        &a,
+        &["iron.not-indicated", "drug.alpha2delta"],
+        &["iron.iv"],
+    );
 }

@@ -847,19 +847,6 @@ fn common_infections_defer_iv_iron() {
     }
 }
 
-/// options.more: IRLS ≥ 11 or chronic-persistent (RULES.md) — symptoms six
-/// days a week with a low IRLS still qualify.
-#[test]
-fn chronic_persistent_rls_with_a_low_irls_gets_the_other_options() {
-    let r = record(json!({ "symptoms": {
-        "urge_to_move": true, "worse_at_rest": true, "relieved_by_movement": true,
-        "worse_evening_or_night": true, "not_explained_by_other_condition": true,
-        "days_per_week": 6, "irls_total": 8
-    } }));
-    let a = plan(&r, Profile::Irlssg2018);
-    assert!(a.has("options.more"), "{:?}", ids(&a));
-}
-
 /// Gabapentin taken now with its effect not recorded: the drug step must not
 /// read as a second gabapentinoid to add, and `missing` asks whether it helps.
 #[test]

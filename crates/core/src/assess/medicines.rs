@@ -126,7 +126,7 @@ const IRON_UNDER_WAY: [&str; 4] = ["iron.iv", "iron.iv-repeat", "iron.oral", "ir
 /// iron.not-indicated in the plan, or — with no iron panel asked for — the last infusion at least 42 days ago with
 /// no iron.iv-wait, an infusion that did not help, or an oral course of at
 /// least 84 days current or ended no more than 183 days ago — and the plan
-/// starts no new iron.iv or iron.oral.
+/// starts no new iron.iv or iron.oral, and no IV iron of unknown date is recorded.
 fn iron_done(ctx: &Context, plan: &Plan) -> Option<String> {
     let continuing_oral = ctx.taking_oral_iron();
     let new_oral = plan.has("iron.oral") && !continuing_oral;
@@ -135,6 +135,11 @@ fn iron_done(ctx: &Context, plan: &Plan) -> Option<String> {
     }
     if plan.has("iron.not-indicated") {
         return Some("more iron is not indicated".to_string());
+    }
+    // IV iron on the medicine list without a date may be an infusion still
+    // taking effect: the last infusion's date is unknown, so iron is not done.
+    if !ctx.undated_infusions.is_empty() {
+        return None;
     }
     // With the plan asking for an iron panel, iron stores now are unknown: an
     // infusion counts as iron dealt with only while it is recent enough to
@@ -541,19 +546,10 @@ fn significance(ctx: &Context) -> String {
 /// (conditional for, low certainty), and low-evidence self-help; ketamine and
 /// cannabis named as investigational. Sources: aasm-2024, rlsf-2021.
 pub fn more_options(ctx: &Context, plan: &mut Plan) {
-    // RULES.md: IRLS ≥ 11 or chronic-persistent — either one, even when the
-    // other is known and lower.
-    let c = ctx.common;
-    let moderate = ctx
-        .severity
-        .irls_total
-        .is_some_and(|t| t >= c.irls_significant_from);
-    let chronic = ctx
-        .record
-        .symptoms
-        .days_per_week
-        .is_some_and(|d| d >= c.chronic_persistent_days_per_week);
-    if ctx.pathway != Pathway::Adult || !ctx.likely_rls() || !(moderate || chronic) {
+    // RULES.md "IRLS ≥ 11 or chronic-persistent" read as clinical
+    // significance: IRLS ≥ 11, or chronic-persistent when no IRLS is known
+    // ("moderate-to-severe": an IRLS of 10 is mild whatever the days).
+    if ctx.pathway != Pathway::Adult || !ctx.likely_rls() || !ctx.significant() {
         return;
     }
     plan.step(

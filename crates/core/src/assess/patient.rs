@@ -41,8 +41,10 @@ pub fn birth_date_unknown(ctx: &Context, plan: &mut Plan) {
 }
 
 /// A woman aged 12–55 (or of unknown age) with no pregnancy information, when
-/// the plan has IV iron or a drug step: `missing` asks whether she is pregnant.
-/// Sources: picchietti-2015.
+/// the plan has an iron step (IV or oral) or a drug step: `missing` asks whether
+/// she is pregnant. Oral iron counts too: a girl of 12–17 never gets IV iron or
+/// a drug step, and pregnancy would put her on another pathway with another
+/// oral-iron threshold. Sources: picchietti-2015.
 pub fn pregnancy_unknown(ctx: &Context, plan: &mut Plan) {
     let c = ctx.common;
     if ctx.record.patient.sex != Some(Sex::Female) || ctx.pregnant() {
@@ -54,10 +56,10 @@ pub fn pregnancy_unknown(ctx: &Context, plan: &mut Plan) {
     let depends = plan
         .steps
         .iter()
-        .any(|s| s.id == "iron.iv" || s.id == "iron.iv-repeat" || s.id.starts_with("drug."));
+        .any(|s| ADULT_DOSE_STEPS.contains(&s.id.as_str()) || s.id.starts_with("drug."));
     if child_bearing_age && depends {
         plan.note_missing(
-            "whether she is pregnant: IV iron and RLS medicines are chosen differently in pregnancy",
+            "whether she is pregnant: iron and RLS medicines are chosen differently in pregnancy",
         );
     }
 }
