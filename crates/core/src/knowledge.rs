@@ -539,9 +539,28 @@ impl Knowledge {
         let words: Vec<&str> = key.split('-').collect();
         let mut end = words.len();
         let mut found = self.medicine_index.get(&key);
+        let mut by_drip = false;
         while found.is_none() && end > 1 && is_dose_or_form_word(words[end - 1]) {
+            by_drip |= is_parenteral_word(words[end - 1]);
             end -= 1;
             found = self.medicine_index.get(&words[..end].join("-"));
+        }
+        // "IV iron sucrose", "intravenous ferric carboxymaltose": a leading route word.
+        if found.is_none() && words.len() > 1 && is_parenteral_word(words[0]) {
+            by_drip = true;
+            found = self.medicine_index.get(&words[1..].join("-"));
+        }
+        // "Iron IV", "iron injection": oral iron's name with a route word that
+        // says it went into a vein is an infusion, never a tablet (RULES.md,
+        // "Iron given, wherever it is written").
+        if by_drip
+            && found.is_some_and(|entries| {
+                entries
+                    .iter()
+                    .any(|i| self.medicines[*i].class == "oral-iron")
+            })
+        {
+            found = self.medicine_index.get("intravenous-iron");
         }
         found
             .map(|entries| {
@@ -609,6 +628,15 @@ fn is_dose_or_form_word(word: &str) -> bool {
         "caplets",
         "softgel",
         "softgels",
+        "gelcap",
+        "gelcaps",
+        "liqui",
+        "gels",
+        "liquigels",
+        "liquicaps",
+        "extra",
+        "strength",
+        "maximum",
         "liquid",
         "syrup",
         "solution",
@@ -617,6 +645,7 @@ fn is_dose_or_form_word(word: &str) -> bool {
         "elixir",
         "injection",
         "infusion",
+        "intravenous",
         "drip",
         "iv",
         "oral",
@@ -675,6 +704,15 @@ fn is_dose_or_form_word(word: &str) -> bool {
     ];
     let bare = word.trim_matches(|c: char| !c.is_alphanumeric() && c != '%' && c != 'µ');
     bare.is_empty() || bare.chars().any(|c| c.is_ascii_digit()) || WORDS.contains(&bare)
+}
+
+/// Route words that say a medicine went into a vein (or muscle), not by mouth.
+fn is_parenteral_word(word: &str) -> bool {
+    let bare = word.trim_matches(|c: char| !c.is_alphanumeric());
+    matches!(
+        bare,
+        "iv" | "i.v" | "intravenous" | "intravenously" | "infusion" | "injection" | "drip" | "im"
+    )
 }
 
 /// Fills `{name}` placeholders in a template.

@@ -203,15 +203,18 @@ impl<'a> Context<'a> {
         self.current_oral_course().is_some() || !self.undated_oral.is_empty()
     }
 
-    /// An oral course failed (stopped or current) with `ineffective` or `side-effects`.
+    /// An oral course failed (stopped or current) with `ineffective` or
+    /// `side-effects`, however recorded: oral iron on the medicine list counts
+    /// too, even stopped with no start date.
     pub fn oral_failed(&self) -> bool {
         self.oral_courses
             .iter()
             .any(|o| o.outcome.is_some_and(|x| x.failed()))
-            || self
-                .undated_oral
-                .iter()
-                .any(|m| m.outcome.is_some_and(|x| x.failed()))
+            || self.record.medications.iter().any(|m| {
+                is_iron(m, "oral-iron")
+                    && m.outcome.is_some_and(|x| x.failed())
+                    && m.started.is_none_or(|s| s <= self.as_of)
+            })
     }
 
     /// Current medicines with an ingredient of this effect.
@@ -353,18 +356,17 @@ impl<'a> Context<'a> {
         readings
     }
 
-    /// The TSATs that iron rule 1 looks at (2026.2): the one paired with the
-    /// panel's ferritin, the newest one, and any drawn on or after the panel's
-    /// ferritin. Implausible derived values are included (see
+    /// The TSATs that iron rule 1 looks at (2026.2): every TSAT in the
+    /// validity window, given or derived, outside the 28 days after an
+    /// infusion — so the one paired with the panel's ferritin, the newest one
+    /// and any drawn on or after the panel's ferritin, and also one drawn
+    /// before the ferritin that the pairing passed over. RULES.md lists the
+    /// first three after "every TSAT in the validity window"; the list is read
+    /// as examples, the safer reading (DESIGN.md, Never: "any iron when any
+    /// usable TSAT >= 45 %"). Implausible derived values are included (see
     /// [`Context::implausible_tsats`]); rules comparing with 45 % leave them out.
     pub fn overload_tsats(&self) -> Vec<TsatReading> {
-        let readings = self.tsat_readings();
-        let newest = readings.iter().map(|r| r.date).max();
-        let panel_day = self.panel.ferritin.map(|f| f.date);
-        let mut chosen: Vec<TsatReading> = readings
-            .into_iter()
-            .filter(|r| Some(r.date) == newest || panel_day.is_some_and(|d| r.date >= d))
-            .collect();
+        let mut chosen = self.tsat_readings();
         if let (Some(t), Some(f)) = (&self.panel.tsat, self.panel.ferritin) {
             if !self.panel.stale {
                 chosen.push(TsatReading {
@@ -387,11 +389,23 @@ impl<'a> Context<'a> {
     }
 
     /// Derived TSATs above 100 % among those rule 1 looks at.
+    ///
+    /// Only the paired, the newest, and those drawn on or after the panel's
+    /// ferritin: an impossible value that a later panel already repeated asks
+    /// for nothing more (unlike a real TSAT >= 45 %, which always counts).
     pub fn implausible_tsats(&self) -> Vec<TsatReading> {
-        let mut out: Vec<TsatReading> = self
-            .overload_tsats()
+        let all = self.overload_tsats();
+        let newest = all.iter().map(|r| r.date).max();
+        let panel_day = self.panel.ferritin.map(|f| f.date);
+        let paired = self.panel.implausible.as_ref().map(|t| t.percent);
+        let mut out: Vec<TsatReading> = all
             .into_iter()
             .filter(|r| r.derived && r.percent > self.common.tsat_implausible_above)
+            .filter(|r| {
+                Some(r.date) == newest
+                    || panel_day.is_some_and(|d| r.date >= d)
+                    || paired == Some(r.percent)
+            })
             .collect();
         out.dedup_by(|a, b| a.date == b.date && a.percent == b.percent);
         out

@@ -190,7 +190,12 @@ fn adult(ctx: &Context, p: &ProfileThresholds, plan: &mut Plan) {
                     && iv_blocked.is_none()
                     && !infection_defers_iv(ctx, plan)
                 {
-                    let fcm = ctx.infusions.iter().any(|i| i.is_ferric_carboxymaltose());
+                    // An infusion whose product is not recorded may have been
+                    // ferric carboxymaltose: check phosphate all the same (safer).
+                    let fcm = ctx
+                        .infusions
+                        .iter()
+                        .any(|i| i.is_ferric_carboxymaltose() || i.product.is_none());
                     let step = plan.step(
                         "iron.iv-repeat",
                         "iron.iv-repeat",
@@ -214,13 +219,14 @@ fn adult(ctx: &Context, p: &ProfileThresholds, plan: &mut Plan) {
                         ],
                     );
                     step.sources.extend(p.sources.iter().cloned());
+                    note_weight_missing(ctx, plan);
                     if fcm {
                         plan.step(
                             "test.phosphate",
                             "test.phosphate",
                             Category::Test,
                             &[],
-                            vec!["an earlier infusion was ferric carboxymaltose".to_string()],
+                            vec![fcm_reason(ctx)],
                         );
                         plan.warn(
                             "warn.fcm-hypophosphatemia",
@@ -228,7 +234,7 @@ fn adult(ctx: &Context, p: &ProfileThresholds, plan: &mut Plan) {
                             Level::Caution,
                             Some("ferric carboxymaltose".to_string()),
                             &[],
-                            vec!["an earlier infusion was ferric carboxymaltose".to_string()],
+                            vec![fcm_reason(ctx)],
                         );
                     }
                 }
@@ -281,6 +287,7 @@ fn adult(ctx: &Context, p: &ProfileThresholds, plan: &mut Plan) {
                         " Oral iron is not offered as the alternative: {condition} is recorded, and iron tablets are poorly absorbed after it."
                     ));
                 }
+                note_weight_missing(ctx, plan);
             }
             (true, Some(reason)) => {
                 plan.note_missing(format!("IV iron is not suggested: {reason}"))
@@ -402,6 +409,28 @@ fn adult(ctx: &Context, p: &ProfileThresholds, plan: &mut Plan) {
     }
 }
 
+/// Why phosphate is checked before a repeat infusion.
+fn fcm_reason(ctx: &Context) -> String {
+    if ctx.infusions.iter().any(|i| i.is_ferric_carboxymaltose()) {
+        "an earlier infusion was ferric carboxymaltose".to_string()
+    } else {
+        "the product of an earlier infusion is not recorded: it may have been ferric carboxymaltose"
+            .to_string()
+    }
+}
+
+/// The IV dose depends on body weight below 50 kg: `missing` asks for it.
+fn note_weight_missing(ctx: &Context, plan: &mut Plan) {
+    if ctx.record.patient.weight_kg.is_none() {
+        plan.note_missing(format!(
+            "body weight: below {} kg the IV iron dose is {} mg per kg, not {} mg",
+            show(ctx.common.iv_weight_based_below_kg),
+            show(ctx.common.iv_mg_per_kg),
+            show(ctx.common.iv_max_dose_mg)
+        ));
+    }
+}
+
 /// iron.iv-wait — an infusion (however recorded) less than 6 weeks before
 /// `as_of`: wait for its full effect, nothing else about iron. Applies in every
 /// pathway. Sources: irlssg-2018, earley-2018.
@@ -476,13 +505,20 @@ fn inflamed_undecidable(ctx: &Context, plan: &mut Plan, tsat: Option<f64>) -> bo
     let Some(crp) = ctx.acute_phase_crp() else {
         return false;
     };
-    let Some(t) = tsat.filter(|t| *t < c.inflamed_tsat_below) else {
+    // No TSAT at all (half a panel): it may well be under 20 %, so the
+    // ferritin decides nothing either (the safer reading of RULES.md).
+    // test.iron-panel is already in the plan, asking for the TSAT.
+    let Some(t) = (match tsat {
+        None => Some(None),
+        Some(t) if t < c.inflamed_tsat_below => Some(Some(t)),
+        Some(_) => None,
+    }) else {
         return false;
     };
     plan.note_missing(
         "an iron panel repeated 2–4 weeks after the inflammation has settled: the ferritin may be falsely high",
     );
-    if !plan.has("test.iron-panel") {
+    if let (Some(t), false) = (t, plan.has("test.iron-panel")) {
         plan.step(
             "test.iron-panel",
             "test.iron-panel.inflamed",
@@ -627,6 +663,9 @@ fn pregnancy(ctx: &Context, p: &ProfileThresholds, plan: &mut Plan) {
             )],
         );
         step.schedule = Some("daily".to_string());
+    } else if inflamed_undecidable(ctx, plan, Some(t)) {
+        // The inflamed-ferritin rule holds in every pathway: a raised CRP and
+        // a TSAT under 20 % mean this ferritin cannot say "enough iron".
     } else {
         not_indicated(
             plan,
@@ -701,7 +740,12 @@ pub fn infusion_in_this_pregnancy(ctx: &Context) -> bool {
 /// 50–75. Never IV iron or an adult dose from Willis.
 fn pediatric(ctx: &Context, p: &ProfileThresholds, plan: &mut Plan) {
     let c = ctx.common;
-    let (Some(f), Some(_)) = (ctx.panel.current_ferritin(), ctx.panel.current_tsat()) else {
+    // Rules 1 and 3 hold for children too: no iron decided in the six weeks
+    // after an infusion (however it was recorded).
+    if infusion_wait(ctx, plan) || infusion_date_unknown(ctx, plan) {
+        return;
+    }
+    let (Some(f), Some(t)) = (ctx.panel.current_ferritin(), ctx.panel.current_tsat()) else {
         return;
     };
     let dose = ctx
@@ -744,6 +788,8 @@ fn pediatric(ctx: &Context, p: &ProfileThresholds, plan: &mut Plan) {
         );
         step.schedule = Some("daily".to_string());
         step.sources.extend(p.sources.iter().cloned());
+    } else if inflamed_undecidable(ctx, plan, Some(t)) {
+        // A raised CRP with a low TSAT: this ferritin decides nothing.
     } else {
         not_indicated(
             plan,
@@ -818,6 +864,8 @@ fn dialysis(ctx: &Context, plan: &mut Plan) {
                 ],
             );
         }
+    } else if f >= c.dialysis_ferritin_below && inflamed_undecidable(ctx, plan, Some(t)) {
+        // A raised CRP with a low TSAT: this ferritin decides nothing.
     } else {
         let ferritin_ok = f >= c.dialysis_ferritin_below;
         let reason = if ferritin_ok {
@@ -957,7 +1005,9 @@ pub fn schedule(ctx: &Context, plan: &mut Plan) {
         let retest = last.date + Duration::days(c.iv_retest_days);
         let retested =
             panel_date.is_some_and(|d| d >= last.date + Duration::days(c.post_infusion_blind_days));
-        if !retested {
+        // iron.iv-wait promises the retest on this date (RULES.md rule 3): a
+        // panel drawn 4–6 weeks after the infusion does not replace it.
+        if !retested || plan.has("iron.iv-wait") {
             plan.date(
                 retest.max(ctx.as_of),
                 "retest.iron",

@@ -9,6 +9,7 @@ use super::plan::Plan;
 use crate::assessment::*;
 use crate::knowledge::{ConditionRole, Effect};
 use crate::record::IvResponse;
+use crate::units::LabTest;
 
 /// warn.aggravating-medication for each current medicine in an aggravating class
 /// (subject: the name as written), and one meds.review-aggravating step listing
@@ -122,7 +123,7 @@ pub fn dopaminergic_risk(ctx: &Context, plan: &mut Plan, augmentation_suspected:
 const IRON_UNDER_WAY: [&str; 4] = ["iron.iv", "iron.iv-repeat", "iron.oral", "iron.iv-wait"];
 
 /// Why iron counts as dealt with, if it does (RULES.md 2026.2, "after iron"):
-/// iron.not-indicated in the plan, the last infusion at least 42 days ago with
+/// iron.not-indicated in the plan, or — with no iron panel asked for — the last infusion at least 42 days ago with
 /// no iron.iv-wait, an infusion that did not help, or an oral course of at
 /// least 84 days current or ended no more than 183 days ago — and the plan
 /// starts no new iron.iv or iron.oral, and no IV iron of unknown date is recorded.
@@ -140,6 +141,12 @@ fn iron_done(ctx: &Context, plan: &Plan) -> Option<String> {
     if !ctx.undated_infusions.is_empty() {
         return None;
     }
+    // With the plan asking for an iron panel, iron stores now are unknown: an
+    // infusion counts as iron dealt with only while it is recent enough to
+    // speak for them (within the 183 days a panel stays valid), as an oral
+    // course does (RULES.md: "the panel is missing … no drug step" read beside
+    // "the last infusion was at least 42 days ago"; the safer reading).
+    let panel_asked = plan.has("test.iron-panel");
     if let Some(last) = ctx.last_infusion() {
         if ctx
             .infusions
@@ -148,7 +155,10 @@ fn iron_done(ctx: &Context, plan: &Plan) -> Option<String> {
         {
             return Some("an earlier iron infusion did not help".to_string());
         }
-        if ctx.days_since(last.date) >= ctx.common.iv_full_effect_days {
+        let days = ctx.days_since(last.date);
+        if days >= ctx.common.iv_full_effect_days
+            && !(panel_asked && days > ctx.common.lab_stale_after_days)
+        {
             return Some(format!(
                 "an iron infusion on {} was at least {} days ago",
                 last.date, ctx.common.iv_full_effect_days
@@ -252,17 +262,111 @@ pub fn alpha2delta(ctx: &Context, plan: &mut Plan) {
         "drug.alpha2delta"
     };
     let review = judged_on.map(|d| d.to_string()).unwrap_or_default();
+    // "With iron dealt with" only when no iron step stands beside the drug: a
+    // repeat infusion or oral iron still being taken is iron continuing.
+    let iron_continues = ["iron.iv-repeat", "iron.oral"]
+        .iter()
+        .any(|id| plan.has(id));
+    let basis = if iron_continues {
+        "Iron has had time to work and RLS is still significant, so a medicine may be added while iron continues as the plan says:"
+    } else {
+        "With iron dealt with and RLS still significant,"
+    };
+    let (enacarbil, kidney) = kidney_dose_words(ctx);
+    if ctx.newest(LabTest::Egfr).is_none()
+        && ctx.record.conditions.iter().any(|c| {
+            c.known
+                .as_ref()
+                .is_some_and(|(id, _)| id == "chronic-kidney-disease")
+        })
+    {
+        plan.note_missing(
+            "an eGFR: chronic kidney disease is recorded, and the medicine dose depends on it",
+        );
+    }
     let step = plan.step(
         "drug.alpha2delta",
         key,
         Category::Medicine,
-        &[("tried", tried_text), ("review", review)],
+        &[
+            ("tried", tried_text),
+            ("review", review),
+            ("basis", basis.to_string()),
+            ("enacarbil", enacarbil),
+            ("kidney", kidney),
+        ],
         because,
     );
+    if let Some(egfr) = ctx.low_egfr() {
+        step.because.push(format!(
+            "eGFR {} on {}: kidney doses",
+            show(egfr.value),
+            egfr.date
+        ));
+    }
+    // A ligand taken now whose effect is not recorded: the step must not read
+    // as a second one to add on top.
+    let current: Vec<String> = ligands
+        .iter()
+        .filter(|m| m.current_on(ctx.as_of) && m.outcome.is_none())
+        .map(|m| m.name.clone())
+        .collect();
+    if !current.is_empty() {
+        let list = current.join(", ");
+        step.detail.push_str(&format!(
+            " You already take {list}, one of these medicines: never take two of them together; ask whether its dose and timing are right before anything is added or switched."
+        ));
+        step.because
+            .push(format!("{list} is taken now; its effect is not recorded"));
+    }
     if alongside {
         step.timing = Some("alongside-iron".to_string());
         if let Some(day) = judged_on {
             plan.date(day, "review.after-iron", "review.after-iron", &[]);
+        }
+    }
+    if !current.is_empty() {
+        plan.note_missing(format!("whether {} helps the RLS", current.join(", ")));
+    }
+}
+
+/// The gabapentin enacarbil dose and the kidney sentence of the drug texts:
+/// the usual adult dose with normal (or unmeasured) kidney function, the kidney
+/// dose when the newest eGFR is below 60 (RULES.md, kidney function; the step
+/// says which it assumed). Sources: horizant-label.
+fn kidney_dose_words(ctx: &Context) -> (String, String) {
+    let ckd = ctx.record.conditions.iter().any(|c| {
+        c.known
+            .as_ref()
+            .is_some_and(|(id, _)| id == "chronic-kidney-disease")
+    });
+    let egfr_known = ctx.newest(LabTest::Egfr).is_some();
+    match ctx.low_egfr() {
+        // Chronic kidney disease recorded with no eGFR: the dose cannot be
+        // assumed to be the normal-kidney one.
+        None if ckd && !egfr_known => (
+            "at a dose set from kidney function".to_string(),
+            "Chronic kidney disease is recorded but no eGFR: the dose of all three depends on kidney function, so an eGFR is needed before the dose is chosen.".to_string(),
+        ),
+        None => (
+            "600 mg once daily with food at about 5 pm".to_string(),
+            "With reduced kidney function the dose must be lower. The doses named are for adults with normal kidney function (no recent eGFR below 60 is recorded).".to_string(),
+        ),
+        Some(egfr) => {
+            let dose = if egfr.value < 15.0 {
+                "300 mg every other day at this kidney function, and not used on haemodialysis"
+            } else {
+                "300 mg once daily with food at this kidney function, not the usual 600 mg"
+            };
+            (
+                dose.to_string(),
+                format!(
+                    "Kidney function is reduced (eGFR {} on {}, below {}): the doses named are adult kidney doses, and gabapentin and pregabalin doses are reduced by the prescriber.",
+                    show(egfr.value),
+                    egfr.date,
+                    show(ctx.common.egfr_renal_dosing_below)
+                ),
+            )
         }
     }
 }
@@ -361,6 +465,15 @@ pub fn opioid(ctx: &Context, plan: &mut Plan) {
     let Some(irls) = ctx.severity.irls_total.filter(|t| *t >= c.irls_opioid_from) else {
         return;
     };
+    // An opioid never comes before a current iron panel has been seen: while
+    // the plan asks for one, iron may still be the missing treatment (DESIGN.md,
+    // Never: "an opioid before iron has been dealt with").
+    if plan.has("test.iron-panel") && !plan.has("iron.not-indicated") {
+        plan.note_missing(
+            "a current iron panel: a low-dose opioid is considered only once iron stores are known",
+        );
+        return;
+    }
     let failed: Vec<String> = ctx
         .medications_with(Effect::Alpha2Delta)
         .filter(|m| m.outcome.is_some_and(|o| o.failed()))
@@ -433,6 +546,9 @@ fn significance(ctx: &Context) -> String {
 /// (conditional for, low certainty), and low-evidence self-help; ketamine and
 /// cannabis named as investigational. Sources: aasm-2024, rlsf-2021.
 pub fn more_options(ctx: &Context, plan: &mut Plan) {
+    // RULES.md "IRLS ≥ 11 or chronic-persistent" read as clinical
+    // significance: IRLS ≥ 11, or chronic-persistent when no IRLS is known
+    // ("moderate-to-severe": an IRLS of 10 is mild whatever the days).
     if ctx.pathway != Pathway::Adult || !ctx.likely_rls() || !ctx.significant() {
         return;
     }
