@@ -14,8 +14,8 @@ use anyhow::{anyhow, bail, Context as _};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use willis_core::{
-    assess, DiaryFile, Knowledge, LabFile, MedicationFile, PatientFile, RecordFile, SymptomsFile,
-    RECORD_FORMAT,
+    assess, DiaryFile, Knowledge, LabFile, MedicationFile, PatientFile, RecordFile, SleepFile,
+    SymptomsFile, RECORD_FORMAT,
 };
 use willis_store::{NewEntry, Payload, Store};
 
@@ -94,6 +94,20 @@ pub struct Answers {
     pub rating: Option<i64>,
     /// Only when a clinician scored the IRLS.
     pub irls_total: Option<i64>,
+    /// Symptoms on one side of the body only (a reason to see a doctor).
+    pub one_sided: Option<Answer>,
+    /// Weakness or numbness as well (a reason to see a doctor).
+    pub weakness_or_numbness: Option<Answer>,
+    /// On a dopamine medicine: new urges that are hard to control.
+    pub impulse_control_problems: Option<Answer>,
+    /// Loud snoring most nights.
+    pub snoring: Option<Answer>,
+    /// Someone has seen pauses in breathing during sleep.
+    pub witnessed_apneas: Option<Answer>,
+    /// Dozing off in the day without meaning to.
+    pub daytime_sleepiness: Option<Answer>,
+    /// A bed partner has noticed the legs jerking during sleep.
+    pub limb_jerks: Option<Answer>,
     #[serde(default)]
     pub medicines: Vec<String>,
     #[serde(default)]
@@ -170,7 +184,17 @@ impl Answers {
             irls_total: self.irls_total,
             onset_time: self.onset_time.clone(),
             body_parts: self.body_parts.clone(),
+            one_sided: self.one_sided.and_then(Answer::known),
+            weakness_or_numbness: self.weakness_or_numbness.and_then(Answer::known),
+            impulse_control_problems: self.impulse_control_problems.and_then(Answer::known),
             ..SymptomsFile::default()
+        };
+        let sleep = SleepFile {
+            snoring: self.snoring.and_then(Answer::known),
+            witnessed_apneas: self.witnessed_apneas.and_then(Answer::known),
+            excessive_daytime_sleepiness: self.daytime_sleepiness.and_then(Answer::known),
+            limb_jerks_reported: self.limb_jerks.and_then(Answer::known),
+            ..SleepFile::default()
         };
         let diary = self
             .rating
@@ -209,6 +233,7 @@ impl Answers {
                 })
                 .collect(),
             diary,
+            sleep: (sleep != SleepFile::default()).then_some(sleep),
             ..RecordFile::default()
         }
     }
@@ -233,6 +258,18 @@ pub fn read_answers(path: &Path) -> anyhow::Result<Answers> {
             .map_err(|e| anyhow!("{}: {}: {}", path.display(), e.path(), e.inner()))?
     };
     Ok(answers)
+}
+
+/// A yes / no / not sure question; Esc skips it.
+fn yes_no(question: &str) -> anyhow::Result<Option<Answer>> {
+    let choice =
+        inquire::Select::new(question, vec!["yes", "no", "not sure"]).prompt_skippable()?;
+    Ok(match choice {
+        Some("yes") => Some(Answer::Yes),
+        Some("no") => Some(Answer::No),
+        Some(_) => Some(Answer::NotSure),
+        None => None,
+    })
 }
 
 /// Asks every question in the terminal.
@@ -297,6 +334,9 @@ fn ask(day: NaiveDate) -> anyhow::Result<Answers> {
     .into_iter()
     .map(String::from)
     .collect();
+    a.one_sided = yes_no("Are the symptoms on one side of the body only?")?;
+    a.weakness_or_numbness =
+        yes_no("Do you also have weakness or numbness (not only the urge to move)?")?;
     a.rating =
         CustomType::<i64>::new("Over the last week, how bad were they, 0 (none) to 10 (worst)?")
             .with_validator(|d: &i64| {
@@ -323,6 +363,17 @@ fn ask(day: NaiveDate) -> anyhow::Result<Answers> {
         .map(|m| m.trim().to_string())
         .filter(|m| !m.is_empty())
         .collect();
+    a.impulse_control_problems = yes_no(
+        "If you take a dopamine medicine (pramipexole, ropinirole, rotigotine, levodopa): \
+         have you had new urges that are hard to control — gambling, shopping, eating, sex? \
+         (Esc if you take none)",
+    )?;
+
+    println!("\nA few questions about your sleep.");
+    a.snoring = yes_no("Do you snore loudly most nights?")?;
+    a.witnessed_apneas = yes_no("Has anyone seen you stop breathing in your sleep?")?;
+    a.daytime_sleepiness = yes_no("Do you often doze off in the day without meaning to?")?;
+    a.limb_jerks = yes_no("Has a bed partner noticed your legs jerking while you sleep?")?;
 
     while Confirm::new(if a.blood_results.is_empty() {
         "Do you have any blood results (ferritin, TSAT, vitamin D, ...)?"
@@ -419,6 +470,9 @@ fn journal_entries(file: &RecordFile, day: NaiveDate) -> Vec<(NaiveDate, Payload
     }
     if let Some(s) = &file.symptoms {
         entries.push((day, Payload::Symptoms(s.clone())));
+    }
+    if let Some(s) = &file.sleep {
+        entries.push((day, Payload::Sleep(s.clone())));
     }
     for m in &file.medications {
         entries.push((

@@ -200,3 +200,66 @@ fn answers_can_go_to_the_journal() {
     assert_eq!(a["diagnosis"]["status"], "likely-rls");
     assert_eq!(a["iron"]["ferritin_ug_per_l"], 45.0);
 }
+
+#[test]
+fn sleep_and_red_flag_answers_reach_the_plan() {
+    let dir = tempfile::tempdir().unwrap();
+    let answers = ANSWERS.replacen(
+        "\"rating\": 7,",
+        "\"rating\": 7, \"one_sided\": \"yes\", \"weakness_or_numbness\": \"no\", \
+         \"impulse_control_problems\": \"not-sure\", \"snoring\": \"yes\", \
+         \"witnessed_apneas\": \"yes\", \"daytime_sleepiness\": \"not-sure\", \
+         \"limb_jerks\": \"no\",",
+        1,
+    );
+    std::fs::write(dir.path().join("answers.json"), answers).unwrap();
+    let out = willis(
+        &[
+            "check",
+            "--answers",
+            "answers.json",
+            "--as-of",
+            "2026-11-23",
+            "--out",
+            "r.json",
+        ],
+        dir.path(),
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let record: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("r.json")).unwrap()).unwrap();
+    assert_eq!(record["symptoms"]["one_sided"], true);
+    assert_eq!(record["symptoms"]["weakness_or_numbness"], false);
+    assert!(record["symptoms"]["impulse_control_problems"].is_null());
+    assert_eq!(record["sleep"]["witnessed_apneas"], true);
+    assert_eq!(record["sleep"]["limb_jerks_reported"], false);
+    assert!(record["sleep"]["excessive_daytime_sleepiness"].is_null());
+
+    let plan = willis(
+        &[
+            "plan",
+            "r.json",
+            "--format",
+            "json",
+            "--as-of",
+            "2026-11-23",
+        ],
+        dir.path(),
+    );
+    let plan: serde_json::Value = serde_json::from_slice(&plan.stdout).unwrap();
+    let ids: Vec<&str> = plan["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["id"].as_str().unwrap())
+        .collect();
+    assert!(ids.contains(&"refer.sleep-study"), "{ids:?}");
+    assert!(
+        ids.contains(&"refer.specialist"),
+        "one-sided symptoms: {ids:?}"
+    );
+}

@@ -101,7 +101,8 @@ fn html_letter_to_standard_output() {
         ],
     );
     let html = ok(&out);
-    assert!(html.contains("1000 mg ferric carboxymaltose"));
+    assert!(html.contains("1000 mg"), "{html}");
+    assert!(html.contains("ferric carboxymaltose"), "{html}");
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
 }
 

@@ -89,11 +89,12 @@ fn writes_the_calendar_to_a_file() {
     );
     assert_eq!(
         said.trim_end(),
-        format!("wrote 2 events to {}", target.display())
+        format!("wrote 3 events to {}", target.display())
     );
     let ics = std::fs::read_to_string(&target).unwrap();
     check_ics(&ics);
     assert!(ics.contains("\r\nUID:retest.iron-2027-02-15@willis\r\n"));
+    assert!(ics.contains("\r\nUID:review.after-iron-2027-01-04@willis\r\n"));
     assert!(ics.contains("\r\nDTSTART;VALUE=DATE:20270215\r\n"));
     assert!(ics.contains("\r\nRRULE:FREQ=DAILY;INTERVAL=1;COUNT=84\r\n"));
     assert_eq!(files(dir.path()), ["plan.ics"], "no temporary file left");
@@ -114,7 +115,8 @@ fn writes_to_standard_output_without_out() {
         dir.path(),
     );
     check_ics(&ics);
-    assert_eq!(ics.matches("BEGIN:VEVENT").count(), 1);
+    // The retest and the review once iron has had time to work.
+    assert_eq!(ics.matches("BEGIN:VEVENT").count(), 2);
     assert!(!ics.contains("RRULE"), "no doses with --days 0");
 }
 
@@ -271,9 +273,10 @@ fn from_the_journal() {
         ],
         dir.path(),
     );
-    assert!(said.starts_with("wrote 2 events to "), "{said}");
+    assert!(said.starts_with("wrote 3 events to "), "{said}");
     let ics = std::fs::read_to_string(&target).unwrap();
     check_ics(&ics);
     assert!(ics.contains("\r\nUID:retest.iron-2026-12-27@willis\r\n"));
     assert!(ics.contains("\r\nUID:review.iv-response-2026-12-13@willis\r\n"));
+    assert!(ics.contains("\r\nUID:review.after-iron-2026-12-13@willis\r\n"));
 }

@@ -330,3 +330,56 @@ fn the_default_as_of_is_today() {
     let err = j.fails_on("31 July", &["plan", file.to_str().unwrap()]);
     assert!(err.contains("WILLIS_TODAY"), "{err}");
 }
+
+#[test]
+fn sleep_and_red_flags_can_be_logged() {
+    let j = journal_typed_in_today();
+    j.ok(&["log", "sleep", "--snoring", "no", "--date", "2026-03-01"]);
+    j.ok(&[
+        "log",
+        "sleep",
+        "--snoring",
+        "yes",
+        "--sleepy",
+        "yes",
+        "--epworth",
+        "13",
+        "--date",
+        "2026-05-01",
+    ]);
+    j.ok(&[
+        "log",
+        "symptoms",
+        "--urge",
+        "yes",
+        "--rest",
+        "yes",
+        "--movement",
+        "yes",
+        "--evening",
+        "yes",
+        "--not-explained",
+        "yes",
+        "--days-per-week",
+        "4",
+        "--irls",
+        "21",
+        "--weakness",
+        "yes",
+        "--date",
+        "2026-05-01",
+    ]);
+    let history = j.ok(&["history"]);
+    assert!(history.contains("snoring, daytime sleepiness"), "{history}");
+    let csv = j.ok(&["export", "--format", "csv"]);
+    assert!(csv.contains("IRLS 21, weakness or numbness"), "{csv}");
+    let ids = |as_of: &str| j.plan(&["--as-of", as_of]).to_string();
+    // From 1 May the newer sleep answers count; before, the March ones.
+    assert!(ids("2026-05-01").contains("\"refer.sleep-study\""));
+    assert!(!ids("2026-04-30").contains("\"refer.sleep-study\""));
+    // A bad value names its field.
+    let out = j.run(&["log", "sleep", "--epworth", "30"]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("epworth"), "{err}");
+}

@@ -26,7 +26,7 @@ use crate::payload::Payload;
 /// 2. An entry superseded by another visible entry is dropped, so a chain
 ///    A ← B ← C resolves to C; a tombstone removes what it supersedes and itself.
 /// 3. Entries dated after `as_of` are left out, with one exception: the
-///    descriptions of the person (patient details, symptoms, habits). Of each,
+///    descriptions of the person (patient details, symptoms, habits, sleep). Of each,
 ///    the newest dated on or before `as_of` is used; when every one is dated
 ///    later, the oldest stands in for the earlier day (a birth date or the
 ///    answers to the diagnostic questions typed in today describe last week
@@ -43,7 +43,7 @@ use crate::payload::Payload;
 ///    - an oral iron start opens an oral course; a stop closes the latest open
 ///      one and an outcome sets the latest one's (both dropped if there is none);
 ///    - conditions are added and resolved (case-insensitively);
-///    - the latest patient, symptoms and habits entries win whole.
+///    - the latest patient, symptoms, habits and sleep entries win whole.
 ///
 /// `entries` are one person's. The caller validates the result with
 /// `RecordFile::validate(willis_core::Knowledge::get())`.
@@ -77,7 +77,7 @@ pub fn materialize(
 fn is_description(payload: &Payload) -> bool {
     matches!(
         payload,
-        Payload::Patient(_) | Payload::Symptoms(_) | Payload::Habits(_)
+        Payload::Patient(_) | Payload::Symptoms(_) | Payload::Habits(_) | Payload::Sleep(_)
     )
 }
 
@@ -122,6 +122,7 @@ impl Fold {
             Payload::Patient(p) => r.patient = Some(p.clone()),
             Payload::Symptoms(s) => r.symptoms = Some(s.clone()),
             Payload::Habits(h) => r.habits = Some(h.clone()),
+            Payload::Sleep(s) => r.sleep = Some(s.clone()),
             Payload::Lab(lab) => r.labs.push(willis_core::LabFile {
                 date,
                 ..lab.clone()
@@ -520,6 +521,23 @@ mod tests {
         assert_eq!(days_on("2026-06-01"), Some(6));
         // Nothing dated on or before: the oldest description stands in.
         assert_eq!(days_on("2026-01-01"), Some(2));
+    }
+
+    #[test]
+    fn sleep_is_a_description_whose_latest_wins() {
+        let mut j = Journal::default();
+        let sleep = |epworth: i64| {
+            Payload::Sleep(willis_core::SleepFile {
+                epworth: Some(epworth),
+                ..willis_core::SleepFile::default()
+            })
+        };
+        j.add("2026-03-01", sleep(8));
+        j.add("2026-06-01", sleep(14));
+        let epworth = |r: RecordFile| r.sleep.and_then(|s| s.epworth);
+        assert_eq!(epworth(j.record()), Some(14));
+        assert_eq!(epworth(record_for(&j, "2026-05-01")), Some(8));
+        assert_eq!(epworth(record_for(&j, "2026-01-01")), Some(8));
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! `entries.kind` and its fields as JSON in `entries.payload`.
 
 use serde::{Deserialize, Serialize};
-use willis_core::{DiaryFile, HabitsFile, LabFile, PatientFile, SymptomsFile};
+use willis_core::{DiaryFile, HabitsFile, LabFile, PatientFile, SleepFile, SymptomsFile};
 
 /// One fact about a person. Dates come from the entry's effective date: a lab's
 /// or a diary night's own `date` must be empty or the same.
@@ -89,6 +89,9 @@ pub enum Payload {
     Symptoms(SymptomsFile),
     /// Habits; the latest wins.
     Habits(HabitsFile),
+    /// Sleep: snoring, pauses in breathing, daytime sleepiness, limb jerks, a
+    /// sleep study's PLMS index; the latest wins.
+    Sleep(SleepFile),
     /// Deletes the entry it supersedes.
     Tombstone,
 }
@@ -113,6 +116,7 @@ impl Payload {
             Payload::ConditionResolved { .. } => "condition_resolved",
             Payload::Symptoms(_) => "symptoms",
             Payload::Habits(_) => "habits",
+            Payload::Sleep(_) => "sleep",
             Payload::Tombstone => "tombstone",
         }
     }

@@ -57,6 +57,9 @@ pub enum LogCmd {
     },
     /// Alcohol, caffeine and smoking.
     Habits(HabitsArgs),
+    /// Snoring, pauses in breathing, daytime sleepiness, limb jerks in sleep,
+    /// a sleep study's PLMS index.
+    Sleep(SleepArgs),
 }
 
 #[derive(Debug, Clone, Args)]
@@ -276,6 +279,40 @@ pub struct SymptomsArgs {
     /// Body parts, comma-separated: legs, arms, trunk, other.
     #[arg(long, value_delimiter = ',')]
     pub areas: Vec<String>,
+    /// The symptoms are on one side of the body only.
+    #[arg(long, value_enum)]
+    pub one_sided: Option<YesNo>,
+    /// There is weakness or numbness as well (not only the urge to move).
+    #[arg(long, value_enum)]
+    pub weakness: Option<YesNo>,
+    /// On a dopamine medicine: new urges that are hard to control (gambling,
+    /// shopping, eating, sex).
+    #[arg(long, value_enum)]
+    pub impulse_control: Option<YesNo>,
+    #[arg(long, value_parser = parse_date)]
+    pub date: Option<NaiveDate>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct SleepArgs {
+    /// Loud snoring most nights.
+    #[arg(long, value_enum)]
+    pub snoring: Option<YesNo>,
+    /// Someone has seen pauses in breathing during sleep.
+    #[arg(long, value_enum)]
+    pub apneas: Option<YesNo>,
+    /// Very sleepy in the day (dozing off when not meaning to).
+    #[arg(long, value_enum)]
+    pub sleepy: Option<YesNo>,
+    /// Epworth Sleepiness Scale total, 0–24.
+    #[arg(long)]
+    pub epworth: Option<i64>,
+    /// A bed partner reports jerking of the legs during sleep.
+    #[arg(long, value_enum)]
+    pub limb_jerks: Option<YesNo>,
+    /// Periodic limb movements per hour, from a sleep study report.
+    #[arg(long, value_name = "PER_HOUR")]
+    pub plms_index: Option<f64>,
     #[arg(long, value_parser = parse_date)]
     pub date: Option<NaiveDate>,
 }

@@ -14,8 +14,8 @@ mod args;
 
 pub use args::*;
 use willis_core::{
-    DiaryFile, HabitsFile, Knowledge, LabFile, PatientFile, Record, RecordFile, SymptomsFile,
-    RECORD_FORMAT,
+    DiaryFile, HabitsFile, Knowledge, LabFile, PatientFile, Record, RecordFile, SleepFile,
+    SymptomsFile, RECORD_FORMAT,
 };
 use willis_store::{
     materialize, open, AnyStore, Backup, Entry, EntryId, NewAudit, NewEntry, Payload, Person,
@@ -164,6 +164,10 @@ fn check(payload: &Payload, effective: NaiveDate, today: NaiveDate) -> anyhow::R
         Payload::Habits(h) => {
             file.habits = Some(h.clone());
             "habits."
+        }
+        Payload::Sleep(s) => {
+            file.sleep = Some(s.clone());
+            "sleep."
         }
         _ => {
             // Courses and infusions: fold the entry alone and validate that.
@@ -331,7 +335,21 @@ pub fn payload_of(cmd: &LogCmd) -> anyhow::Result<(NaiveDate, Payload)> {
                 irls_total: a.irls,
                 onset_time: a.onset.clone(),
                 body_parts: a.areas.clone(),
+                one_sided: a.one_sided.map(YesNo::bool),
+                weakness_or_numbness: a.weakness.map(YesNo::bool),
+                impulse_control_problems: a.impulse_control.map(YesNo::bool),
                 ..SymptomsFile::default()
+            }),
+        ),
+        LogCmd::Sleep(a) => (
+            or_today(&a.date),
+            Payload::Sleep(SleepFile {
+                snoring: a.snoring.map(YesNo::bool),
+                witnessed_apneas: a.apneas.map(YesNo::bool),
+                excessive_daytime_sleepiness: a.sleepy.map(YesNo::bool),
+                epworth: a.epworth,
+                limb_jerks_reported: a.limb_jerks.map(YesNo::bool),
+                plms_index: a.plms_index,
             }),
         ),
         LogCmd::Patient(a) => (
@@ -580,6 +598,16 @@ pub fn summary(p: &Payload) -> String {
             if let Some(i) = s.irls_total {
                 parts.push(format!("IRLS {i}"));
             }
+            let flags = [
+                (s.one_sided, "one side only"),
+                (s.weakness_or_numbness, "weakness or numbness"),
+                (s.impulse_control_problems, "impulse-control problems"),
+            ];
+            for (flag, what) in flags {
+                if flag == Some(true) {
+                    parts.push(what.to_string());
+                }
+            }
             parts.join(", ")
         }
         Payload::Habits(h) => {
@@ -596,6 +624,25 @@ pub fn summary(p: &Payload) -> String {
                 } else {
                     "non-smoker".into()
                 });
+            }
+            parts.join(", ")
+        }
+        Payload::Sleep(s) => {
+            let mut parts = Vec::new();
+            let yes = |flag: Option<bool>, what: &str| match flag {
+                Some(true) => Some(what.to_string()),
+                Some(false) => Some(format!("no {what}")),
+                None => None,
+            };
+            parts.extend(yes(s.snoring, "snoring"));
+            parts.extend(yes(s.witnessed_apneas, "apnoeas seen"));
+            parts.extend(yes(s.excessive_daytime_sleepiness, "daytime sleepiness"));
+            if let Some(e) = s.epworth {
+                parts.push(format!("Epworth {e}"));
+            }
+            parts.extend(yes(s.limb_jerks_reported, "limb jerks"));
+            if let Some(p) = s.plms_index {
+                parts.push(format!("PLMS {p}/h"));
             }
             parts.join(", ")
         }

@@ -332,6 +332,12 @@ pub async fn every_kind_of_entry_reads_back<S: Store>(fresh: &Fresh) {
             caffeine_drinks_per_day: Some(3.0),
             smoker: Some(false),
         }),
+        Payload::Sleep(willis_core::SleepFile {
+            snoring: Some(true),
+            epworth: Some(12),
+            plms_index: Some(18.5),
+            ..willis_core::SleepFile::default()
+        }),
     ];
     let mut appended = Vec::new();
     for (i, payload) in payloads.into_iter().enumerate() {
@@ -367,7 +373,7 @@ pub async fn every_kind_of_entry_reads_back<S: Store>(fresh: &Fresh) {
         appended.last()
     );
     let kinds: BTreeSet<&str> = read.iter().map(Entry::kind).collect();
-    assert_eq!(kinds.len(), 17, "every kind: {kinds:?}");
+    assert_eq!(kinds.len(), 18, "every kind: {kinds:?}");
 
     let other = store.create_person(ada.id, "Other").await.unwrap();
     assert!(store.entries(other.id).await.unwrap().is_empty());
