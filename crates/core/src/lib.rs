@@ -15,7 +15,7 @@ pub mod record;
 pub mod units;
 mod wire;
 
-pub use assess::assess;
+pub use assess::{assess, iron_given, IronGiven};
 pub use assessment::{Assessment, Category, DiagnosisStatus, Level, Pathway, Step, Warning};
 pub use error::RecordError;
 pub use knowledge::{Knowledge, Profile, KNOWLEDGE_VERSION};

@@ -76,18 +76,13 @@ pub fn iron_chart(record: &Record, as_of: NaiveDate) -> Chart {
         })
         .collect();
     let mut tsat = tsat_points(record, as_of);
-    mark_post_infusion(record, &mut ferritin);
-    mark_post_infusion(record, &mut tsat);
-    let infusions: Vec<_> = record
-        .infusions
-        .iter()
-        .filter(|i| i.date <= as_of)
-        .collect();
-    let courses: Vec<_> = record
-        .oral_courses
-        .iter()
-        .filter(|c| c.started <= as_of)
-        .collect();
+    // Iron given wherever the record wrote it (an infusion on the medicine
+    // list too), as the engine counts it.
+    let given = willis_core::iron_given(record, as_of);
+    mark_post_infusion(&given.infusions, &mut ferritin);
+    mark_post_infusion(&given.infusions, &mut tsat);
+    let infusions: Vec<_> = given.infusions.iter().collect();
+    let courses: Vec<_> = given.oral_courses.iter().collect();
 
     let axis = TimeAxis::new(
         ferritin
@@ -382,10 +377,10 @@ fn tsat_points(record: &Record, as_of: NaiveDate) -> Vec<Point> {
 /// Rings instead of dots for iron values drawn within the post-infusion
 /// window (`post_infusion_blind_days`), which read falsely high and which the
 /// plan does not act on.
-fn mark_post_infusion(record: &Record, points: &mut [Point]) {
+fn mark_post_infusion(infusions: &[willis_core::record::IvInfusion], points: &mut [Point]) {
     let window = Knowledge::get().common.post_infusion_blind_days;
     for p in points.iter_mut() {
-        let soon_after = record.infusions.iter().any(|i| {
+        let soon_after = infusions.iter().any(|i| {
             let after = (p.date - i.date).num_days();
             (0..window).contains(&after)
         });

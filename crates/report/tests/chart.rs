@@ -357,3 +357,27 @@ fn iron_chart_snapshot() {
 fn diary_chart_snapshot() {
     insta::assert_snapshot!(diary_chart(&diary_history(), day("2026-11-22")).svg);
 }
+
+#[test]
+fn an_infusion_written_as_a_medicine_is_marked_like_any_other() {
+    let r = record(json!({
+        "labs": [
+            lab("ferritin", 30.0, "ug/L", "2026-09-01"),
+            lab("ferritin", 380.0, "ug/L", "2026-10-11"),
+            lab("ferritin", 150.0, "ug/L", "2026-11-15"),
+        ],
+        "medications": [ { "name": "Ferinject 1000 mg", "started": "2026-10-01",
+                           "stopped": "2026-10-01" } ]
+    }));
+    let chart = iron_chart(&r, day("2026-11-22"));
+    let doc = parse(&chart);
+    assert!(texts(&doc).iter().any(|t| t == "IV iron 2026-10-01"));
+    let rings = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("circle") && n.attribute("fill") == Some("white"))
+        .count();
+    assert_eq!(
+        rings, 1,
+        "the ferritin ten days after it reads falsely high"
+    );
+}

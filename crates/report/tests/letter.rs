@@ -347,3 +347,27 @@ mod pdf {
         assert!(text.contains("#set page(width: 1cm)"), "{text}");
     }
 }
+
+#[test]
+fn an_infusion_written_as_a_medicine_is_listed_once_as_an_infusion() {
+    let record = willis_core::parse_json(
+        r#"{ "format": "willis-record/1",
+             "labs": [ { "test": "ferritin", "value": 150, "unit": "ug/L", "date": "2026-11-15" } ],
+             "medications": [
+               { "name": "Ferinject", "started": "2026-10-01", "stopped": "2026-10-01" },
+               { "name": "gabapentin", "started": "2025-01-01", "stopped": "2025-03-01",
+                 "outcome": "side-effects" } ] }"#,
+    )
+    .unwrap();
+    let assessment = assess(&record, as_of(), Profile::default());
+    let c = LetterContent::new(&record, &assessment, None);
+    let iv: Vec<_> = c
+        .tried
+        .iter()
+        .filter(|t| t.what.contains("Ferinject"))
+        .collect();
+    assert_eq!(iv.len(), 1, "{:?}", c.tried);
+    assert_eq!(iv[0].what, "IV iron, Ferinject");
+    assert_eq!(iv[0].when, "2026-10-01");
+    assert!(c.tried.iter().any(|t| t.what == "gabapentin"));
+}

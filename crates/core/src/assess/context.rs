@@ -446,6 +446,35 @@ impl<'a> Context<'a> {
 /// Infusions on or before `as_of` from `iron_treatments` and from IV iron
 /// products in `medications` (on their `started` date, response unknown), and
 /// the IV iron medicines whose date is not known.
+/// Iron given up to a date, wherever the record wrote it: infusions and oral
+/// courses from `iron_treatments`, and iron products on the medicine list
+/// (a dated IV product is an infusion on its start date; a dated oral product
+/// a course). Renderers (charts, letters) show this instead of reading the
+/// record's own lists, so that iron written as a medicine is never invisible.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IronGiven<'a> {
+    /// Infusions on or before the date, oldest first.
+    pub infusions: Vec<IvInfusion>,
+    /// Oral courses started on or before the date, oldest first.
+    pub oral_courses: Vec<OralCourse>,
+    /// IV iron on the medicine list with no start date (it may be recent).
+    pub undated_infusions: Vec<&'a Medication>,
+    /// Current oral iron on the medicine list with no start date.
+    pub undated_oral: Vec<&'a Medication>,
+}
+
+/// See [`IronGiven`].
+pub fn iron_given(record: &Record, as_of: NaiveDate) -> IronGiven<'_> {
+    let (infusions, undated_infusions) = iron_infusions(record, as_of);
+    let (oral_courses, undated_oral) = oral_iron_courses(record, as_of);
+    IronGiven {
+        infusions,
+        oral_courses,
+        undated_infusions,
+        undated_oral,
+    }
+}
+
 fn iron_infusions(record: &Record, as_of: NaiveDate) -> (Vec<IvInfusion>, Vec<&Medication>) {
     let mut infusions: Vec<IvInfusion> = record
         .infusions

@@ -23,6 +23,7 @@ use crate::assessment::*;
 use crate::knowledge::{Knowledge, Profile, KNOWLEDGE_VERSION};
 use crate::record::Record;
 use context::Context;
+pub use context::{iron_given, IronGiven};
 use plan::Plan;
 
 /// Assesses `record` as it stood on `as_of` under `profile`.

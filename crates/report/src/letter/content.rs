@@ -931,10 +931,19 @@ fn tried(record: &Record, as_of: NaiveDate) -> Vec<TriedRow> {
         (Some(f), None) => format!("from {f}"),
         (None, None) => String::new(),
     };
+    let given = willis_core::iron_given(record, as_of);
+    // An infusion written as a medicine is shown once, as an infusion.
+    let an_infusion = |m: &&willis_core::record::Medication| {
+        given
+            .infusions
+            .iter()
+            .any(|i| Some(i.date) == m.started && i.product.as_deref() == Some(m.name.as_str()))
+    };
     for m in record
         .medications
         .iter()
         .filter(|m| m.stopped.is_some_and(|s| s <= as_of))
+        .filter(|m| !an_infusion(m))
     {
         let what = match &m.dose {
             Some(dose) => format!("{} {dose}", m.name),
@@ -950,7 +959,8 @@ fn tried(record: &Record, as_of: NaiveDate) -> Vec<TriedRow> {
             failed: m.outcome.is_some_and(Outcome::failed),
         });
     }
-    for infusion in record.infusions.iter().filter(|i| i.date <= as_of) {
+    // Infusions wherever the record wrote them (also on the medicine list).
+    for infusion in &given.infusions {
         let mut what = "IV iron".to_string();
         if let Some(p) = &infusion.product {
             what.push_str(&format!(", {p}"));
