@@ -1,18 +1,8 @@
 //! `willis check --answers FILE`: the questionnaire without a terminal.
 
-use std::process::{Command, Output, Stdio};
+mod common;
 
-fn willis(args: &[&str], dir: &std::path::Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_willis"))
-        .args(args)
-        .current_dir(dir)
-        .env_remove("WILLIS_DB")
-        .env_remove("WILLIS_PERSON")
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::null())
-        .output()
-        .expect("the willis binary runs")
-}
+use common::{ok, run, willis_in};
 
 const ANSWERS: &str = r#"{
   "birth_date": "1979-04-02",
@@ -37,7 +27,8 @@ const ANSWERS: &str = r#"{
 fn answers_file_makes_the_expected_record_and_shows_the_plan() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("answers.json"), ANSWERS).unwrap();
-    let out = willis(
+    let stdout = ok(&mut willis_in(
+        dir.path(),
         &[
             "check",
             "--answers",
@@ -47,14 +38,7 @@ fn answers_file_makes_the_expected_record_and_shows_the_plan() {
             "--as-of",
             "2026-11-23",
         ],
-        dir.path(),
-    );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let stdout = String::from_utf8(out.stdout).unwrap();
+    ));
     assert!(stdout.contains("wrote your answers to me.json"), "{stdout}");
     assert!(stdout.contains("Diagnosis: likely RLS"), "{stdout}");
     assert!(
@@ -83,7 +67,8 @@ fn answers_file_makes_the_expected_record_and_shows_the_plan() {
     assert_eq!(record, expected);
 
     // The record it wrote is a record `willis plan` reads.
-    let plan = willis(
+    let plan = run(&mut willis_in(
+        dir.path(),
         &[
             "plan",
             "me.json",
@@ -92,8 +77,7 @@ fn answers_file_makes_the_expected_record_and_shows_the_plan() {
             "--format",
             "json",
         ],
-        dir.path(),
-    );
+    ));
     assert!(plan.status.success());
 }
 
@@ -105,7 +89,8 @@ fn not_sure_leaves_a_criterion_unknown_and_toml_answers_work() {
         "urge_to_move = \"yes\"\nworse_at_rest = \"not-sure\"\nrelieved_by_movement = \"no\"\n",
     )
     .unwrap();
-    let out = willis(
+    let stdout = ok(&mut willis_in(
+        dir.path(),
         &[
             "check",
             "--answers",
@@ -113,14 +98,7 @@ fn not_sure_leaves_a_criterion_unknown_and_toml_answers_work() {
             "--as-of",
             "2026-11-23",
         ],
-        dir.path(),
-    );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let stdout = String::from_utf8(out.stdout).unwrap();
+    ));
     assert!(stdout.contains("criteria not met"), "{stdout}");
     let record: serde_json::Value = serde_json::from_str(
         &std::fs::read_to_string(dir.path().join("willis-record.json")).unwrap(),
@@ -145,7 +123,10 @@ fn bad_answers_name_the_field_and_write_nothing() {
     ];
     for (text, field) in cases {
         std::fs::write(dir.path().join("bad.json"), text).unwrap();
-        let out = willis(&["check", "--answers", "bad.json"], dir.path());
+        let out = run(&mut willis_in(
+            dir.path(),
+            &["check", "--answers", "bad.json"],
+        ));
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(!out.status.success(), "{text}");
         assert!(stderr.contains(field), "{text}: {stderr}");
@@ -156,7 +137,7 @@ fn bad_answers_name_the_field_and_write_nothing() {
 #[test]
 fn without_a_terminal_or_answers_it_says_what_to_do() {
     let dir = tempfile::tempdir().unwrap();
-    let out = willis(&["check"], dir.path());
+    let out = run(&mut willis_in(dir.path(), &["check"]));
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("--answers FILE"));
 }
@@ -166,7 +147,8 @@ fn answers_can_go_to_the_journal() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("answers.json"), ANSWERS).unwrap();
     let db = format!("sqlite://{}", dir.path().join("j.db").display());
-    let out = willis(
+    let out = ok(&mut willis_in(
+        dir.path(),
         &[
             "--db",
             &db,
@@ -176,15 +158,10 @@ fn answers_can_go_to_the_journal() {
             "--as-of",
             "2026-11-23",
         ],
+    ));
+    assert!(out.contains("stored 7 journal entries"));
+    let plan = run(&mut willis_in(
         dir.path(),
-    );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(String::from_utf8_lossy(&out.stdout).contains("stored 7 journal entries"));
-    let plan = willis(
         &[
             "--db",
             &db,
@@ -194,8 +171,7 @@ fn answers_can_go_to_the_journal() {
             "--as-of",
             "2026-11-23",
         ],
-        dir.path(),
-    );
+    ));
     let a: serde_json::Value = serde_json::from_slice(&plan.stdout).unwrap();
     assert_eq!(a["diagnosis"]["status"], "likely-rls");
     assert_eq!(a["iron"]["ferritin_ug_per_l"], 45.0);
@@ -213,7 +189,8 @@ fn sleep_and_red_flag_answers_reach_the_plan() {
         1,
     );
     std::fs::write(dir.path().join("answers.json"), answers).unwrap();
-    let out = willis(
+    ok(&mut willis_in(
+        dir.path(),
         &[
             "check",
             "--answers",
@@ -223,13 +200,7 @@ fn sleep_and_red_flag_answers_reach_the_plan() {
             "--out",
             "r.json",
         ],
-        dir.path(),
-    );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    ));
     let record: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.path().join("r.json")).unwrap()).unwrap();
     assert_eq!(record["symptoms"]["one_sided"], true);
@@ -239,7 +210,8 @@ fn sleep_and_red_flag_answers_reach_the_plan() {
     assert_eq!(record["sleep"]["limb_jerks_reported"], false);
     assert!(record["sleep"]["excessive_daytime_sleepiness"].is_null());
 
-    let plan = willis(
+    let plan = run(&mut willis_in(
+        dir.path(),
         &[
             "plan",
             "r.json",
@@ -248,8 +220,7 @@ fn sleep_and_red_flag_answers_reach_the_plan() {
             "--as-of",
             "2026-11-23",
         ],
-        dir.path(),
-    );
+    ));
     let plan: serde_json::Value = serde_json::from_slice(&plan.stdout).unwrap();
     let ids: Vec<&str> = plan["steps"]
         .as_array()

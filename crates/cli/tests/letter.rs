@@ -1,54 +1,19 @@
 //! `willis letter` end to end: a PDF (default) or HTML letter written whole to
 //! `--out`, from a record file or the journal, and clear refusals.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
-const AS_OF: &str = "2026-11-23";
-
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn sample(name: &str) -> String {
-    root()
-        .join("examples/records")
-        .join(name)
-        .to_str()
-        .unwrap()
-        .to_string()
-}
-
-fn willis(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_willis"))
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .env_remove("WILLIS_DB")
-        .env_remove("WILLIS_PERSON")
-        .output()
-        .expect("the willis binary runs")
-}
-
-fn ok(out: &Output) -> String {
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout.clone()).unwrap()
-}
+use common::{ok, run, sample, willis_in, AS_OF};
 
 #[cfg(feature = "pdf")]
 #[test]
 fn pdf_letter_by_default() {
     let dir = tempfile::tempdir().unwrap();
     let file = sample("typical-low-ferritin.json");
-    let out = willis(
+    let note = ok(&mut willis_in(
         dir.path(),
         &["letter", &file, "--as-of", AS_OF, "--name", "Ann Lee"],
-    );
-    let note = ok(&out);
+    ));
     assert!(note.contains("letter.pdf"), "{note}");
     let bytes = std::fs::read(dir.path().join("letter.pdf")).unwrap();
     assert!(bytes.starts_with(b"%PDF"));
@@ -64,7 +29,7 @@ fn pdf_letter_by_default() {
 fn html_letter_to_a_named_file() {
     let dir = tempfile::tempdir().unwrap();
     let target = dir.path().join("for-dr-smith.html");
-    let out = willis(
+    ok(&mut willis_in(
         dir.path(),
         &[
             "letter",
@@ -76,8 +41,7 @@ fn html_letter_to_a_named_file() {
             "--out",
             target.to_str().unwrap(),
         ],
-    );
-    ok(&out);
+    ));
     let html = std::fs::read_to_string(&target).unwrap();
     assert!(html.starts_with("<!DOCTYPE html>"));
     assert!(html.contains("opioid-risk alerts"));
@@ -87,7 +51,7 @@ fn html_letter_to_a_named_file() {
 #[test]
 fn html_letter_to_standard_output() {
     let dir = tempfile::tempdir().unwrap();
-    let out = willis(
+    let html = ok(&mut willis_in(
         dir.path(),
         &[
             "letter",
@@ -99,8 +63,7 @@ fn html_letter_to_standard_output() {
             "--out",
             "-",
         ],
-    );
-    let html = ok(&out);
+    ));
     assert!(html.contains("1000 mg"), "{html}");
     assert!(html.contains("ferric carboxymaltose"), "{html}");
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
@@ -141,14 +104,13 @@ fn letter_from_the_journal() {
         full.extend(args);
         // The journal's own commands are tested elsewhere; here they only set
         // the scene, so a changed flag shows up as this test's failure.
-        ok(&willis(dir.path(), &full));
+        ok(&mut willis_in(dir.path(), &full));
     }
     // No --as-of: the journal knows only what was logged by now (today).
-    let out = willis(
+    ok(&mut willis_in(
         dir.path(),
         &["--db", &db, "letter", "--format", "html", "--out", "l.html"],
-    );
-    ok(&out);
+    ));
     let html = std::fs::read_to_string(dir.path().join("l.html")).unwrap();
     assert!(html.contains("45 ng/mL"), "{html}");
 }
@@ -158,10 +120,10 @@ fn a_broken_record_writes_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let bad = dir.path().join("bad.json");
     std::fs::write(&bad, r#"{"format": "willis-record/1", "labs": [{"test": "ferritin", "value": 45, "unit": "mg/furlong", "date": "2026-11-01"}]}"#).unwrap();
-    let out = willis(
+    let out = run(&mut willis_in(
         dir.path(),
         &["letter", bad.to_str().unwrap(), "--as-of", AS_OF],
-    );
+    ));
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("mg/furlong"), "{err}");
@@ -172,7 +134,7 @@ fn a_broken_record_writes_nothing() {
 #[test]
 fn without_the_pdf_feature_the_pdf_letter_says_how_to_get_one() {
     let dir = tempfile::tempdir().unwrap();
-    let out = willis(
+    let out = run(&mut willis_in(
         dir.path(),
         &[
             "letter",
@@ -180,7 +142,7 @@ fn without_the_pdf_feature_the_pdf_letter_says_how_to_get_one() {
             "--as-of",
             AS_OF,
         ],
-    );
+    ));
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("--format html"), "{err}");

@@ -1,49 +1,21 @@
 //! `willis plan` end to end: the binary on the sample records (snapshots of the
 //! text and JSON output) and on broken records (one clear error, non-zero exit).
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::Path;
 
-const AS_OF: &str = "2026-11-23";
+mod common;
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn willis(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_willis"))
-        .args(args)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("the willis binary runs")
-}
-
-fn samples() -> Vec<PathBuf> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(root().join("examples/records"))
-        .expect("examples/records exists")
-        .map(|e| e.expect("readable entry").path())
-        .collect();
-    files.sort();
-    assert!(files.len() >= 5, "a handful of sample records");
-    files
-}
+use common::{ok, run, sample, samples, willis, AS_OF};
 
 fn plan(file: &Path, format: &str) -> String {
-    let out = willis(&[
+    ok(&mut willis(&[
         "plan",
         file.to_str().unwrap(),
         "--as-of",
         AS_OF,
         "--format",
         format,
-    ]);
-    assert!(
-        out.status.success(),
-        "{}: {}",
-        file.display(),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).expect("utf-8 output")
+    ]))
 }
 
 #[test]
@@ -76,35 +48,34 @@ fn json_plans_of_the_samples() {
 
 #[test]
 fn guideline_changes_the_iron_decision() {
-    let file = root().join("examples/records/ferritin-above-300.json");
-    let file = file.to_str().unwrap();
+    let file = sample("ferritin-above-300.json");
     // Ferritin 340: outside every profile's IV allowance.
     for g in ["irlssg-2018", "aasm-2024", "rlsf-2021"] {
-        let out = willis(&[
+        let out = run(&mut willis(&[
             "plan",
-            file,
+            &file,
             "--as-of",
             AS_OF,
             "--format",
             "json",
             "--guideline",
             g,
-        ]);
+        ]));
         let a: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
         assert_eq!(a["guideline"], g);
     }
-    let typical = root().join("examples/records/after-infusion-repeat.toml");
+    let typical = sample("after-infusion-repeat.toml");
     let ids = |g: &str| {
-        let out = willis(&[
+        let out = run(&mut willis(&[
             "plan",
-            typical.to_str().unwrap(),
+            &typical,
             "--as-of",
             AS_OF,
             "--format",
             "json",
             "--guideline",
             g,
-        ]);
+        ]));
         let a: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
         a["steps"]
             .as_array()
@@ -124,7 +95,12 @@ fn broken(name: &str, text: &str) -> (i32, String) {
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join(name);
     std::fs::write(&path, text).unwrap();
-    let out = willis(&["plan", path.to_str().unwrap(), "--as-of", AS_OF]);
+    let out = run(&mut willis(&[
+        "plan",
+        path.to_str().unwrap(),
+        "--as-of",
+        AS_OF,
+    ]));
     let stderr = String::from_utf8_lossy(&out.stderr).to_string();
     assert!(
         out.stdout.is_empty(),
@@ -195,16 +171,16 @@ fn broken_records_name_the_field() {
 
 #[test]
 fn missing_file_and_bad_arguments_fail_clearly() {
-    let out = willis(&["plan", "/no/such/record.json"]);
+    let out = run(&mut willis(&["plan", "/no/such/record.json"]));
     assert_ne!(out.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read /no/such/record.json"));
 
-    let sample = root().join("examples/records/child.json");
-    let out = willis(&["plan", sample.to_str().unwrap(), "--as-of", "2026-13-01"]);
+    let child = sample("child.json");
+    let out = run(&mut willis(&["plan", &child, "--as-of", "2026-13-01"]));
     assert_ne!(out.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--as-of"));
 
-    let out = willis(&["plan", sample.to_str().unwrap(), "--guideline", "nice-2099"]);
+    let out = run(&mut willis(&["plan", &child, "--guideline", "nice-2099"]));
     assert_ne!(out.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&out.stderr).contains("irlssg-2018"));
 }

@@ -1,58 +1,11 @@
 //! `willis remind` end to end: a record file or the journal in, an iCalendar
 //! file out (or on standard output), and nothing half-written on failure.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::Path;
 
-const AS_OF: &str = "2026-11-23";
+mod common;
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn sample(name: &str) -> String {
-    root()
-        .join("examples/records")
-        .join(name)
-        .display()
-        .to_string()
-}
-
-fn willis(args: &[&str], db: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_willis"))
-        .args(args)
-        .env(
-            "WILLIS_DB",
-            format!("sqlite://{}", db.join("willis.db").display()),
-        )
-        .env_remove("WILLIS_PERSON")
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("the willis binary runs")
-}
-
-fn ok(args: &[&str], dir: &Path) -> String {
-    let out = willis(args, dir);
-    assert!(
-        out.status.success(),
-        "willis {}: {}",
-        args.join(" "),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).expect("utf-8")
-}
-
-fn fails(args: &[&str], dir: &Path) -> String {
-    let out = willis(args, dir);
-    assert!(
-        !out.status.success(),
-        "willis {} should fail",
-        args.join(" ")
-    );
-    let err = String::from_utf8_lossy(&out.stderr).to_string();
-    assert!(!err.contains("panicked"), "{err}");
-    err
-}
+use common::{sample, Journal, AS_OF};
 
 /// Files in `dir` other than the journal.
 fn files(dir: &Path) -> Vec<String> {
@@ -74,19 +27,16 @@ fn check_ics(ics: &str) {
 
 #[test]
 fn writes_the_calendar_to_a_file() {
-    let dir = tempfile::tempdir().unwrap();
-    let target = dir.path().join("plan.ics");
-    let said = ok(
-        &[
-            "remind",
-            &sample("typical-low-ferritin.json"),
-            "--as-of",
-            AS_OF,
-            "--out",
-            target.to_str().unwrap(),
-        ],
-        dir.path(),
-    );
+    let j = Journal::new();
+    let target = j.dir.path().join("plan.ics");
+    let said = j.ok(&[
+        "remind",
+        &sample("typical-low-ferritin.json"),
+        "--as-of",
+        AS_OF,
+        "--out",
+        target.to_str().unwrap(),
+    ]);
     assert_eq!(
         said.trim_end(),
         format!("wrote 3 events to {}", target.display())
@@ -97,23 +47,20 @@ fn writes_the_calendar_to_a_file() {
     assert!(ics.contains("\r\nUID:review.after-iron-2027-01-04@willis\r\n"));
     assert!(ics.contains("\r\nDTSTART;VALUE=DATE:20270215\r\n"));
     assert!(ics.contains("\r\nRRULE:FREQ=DAILY;INTERVAL=1;COUNT=84\r\n"));
-    assert_eq!(files(dir.path()), ["plan.ics"], "no temporary file left");
+    assert_eq!(files(j.dir.path()), ["plan.ics"], "no temporary file left");
 }
 
 #[test]
 fn writes_to_standard_output_without_out() {
-    let dir = tempfile::tempdir().unwrap();
-    let ics = ok(
-        &[
-            "remind",
-            &sample("typical-low-ferritin.json"),
-            "--as-of",
-            AS_OF,
-            "--days",
-            "0",
-        ],
-        dir.path(),
-    );
+    let j = Journal::new();
+    let ics = j.ok(&[
+        "remind",
+        &sample("typical-low-ferritin.json"),
+        "--as-of",
+        AS_OF,
+        "--days",
+        "0",
+    ]);
     check_ics(&ics);
     // The retest and the review once iron has had time to work.
     assert_eq!(ics.matches("BEGIN:VEVENT").count(), 2);
@@ -122,81 +69,69 @@ fn writes_to_standard_output_without_out() {
 
 #[test]
 fn days_and_guideline_are_passed_on() {
-    let dir = tempfile::tempdir().unwrap();
-    let ics = ok(
-        &[
-            "remind",
-            &sample("typical-low-ferritin.json"),
-            "--as-of",
-            AS_OF,
-            "--days",
-            "30",
-            "--guideline",
-            "aasm-2024",
-        ],
-        dir.path(),
-    );
+    let j = Journal::new();
+    let ics = j.ok(&[
+        "remind",
+        &sample("typical-low-ferritin.json"),
+        "--as-of",
+        AS_OF,
+        "--days",
+        "30",
+        "--guideline",
+        "aasm-2024",
+    ]);
     assert!(ics.contains("\r\nRRULE:FREQ=DAILY;INTERVAL=1;COUNT=30\r\n"));
-    fails(
-        &[
-            "remind",
-            &sample("typical-low-ferritin.json"),
-            "--days",
-            "100000",
-        ],
-        dir.path(),
-    );
+    j.fails(&[
+        "remind",
+        &sample("typical-low-ferritin.json"),
+        "--days",
+        "100000",
+    ]);
 }
 
 #[test]
 fn a_failure_leaves_the_old_file_and_no_temporary_file() {
-    let dir = tempfile::tempdir().unwrap();
-    let target = dir.path().join("plan.ics");
+    let j = Journal::new();
+    let target = j.dir.path().join("plan.ics");
     std::fs::write(&target, "the old calendar").unwrap();
-    let broken = dir.path().join("broken.json");
+    let broken = j.dir.path().join("broken.json");
     std::fs::write(
         &broken,
         r#"{ "format": "willis-record/1", "labs": [ { "test": "ferritin", "value": 40, "unit": "mg/furlong", "date": "2026-11-01" } ] }"#,
     )
     .unwrap();
-    let err = fails(
-        &[
-            "remind",
-            broken.to_str().unwrap(),
-            "--as-of",
-            AS_OF,
-            "--out",
-            target.to_str().unwrap(),
-        ],
-        dir.path(),
-    );
+    let err = j.fails(&[
+        "remind",
+        broken.to_str().unwrap(),
+        "--as-of",
+        AS_OF,
+        "--out",
+        target.to_str().unwrap(),
+    ]);
     assert!(err.contains("mg/furlong"), "{err}");
     assert_eq!(
         std::fs::read_to_string(&target).unwrap(),
         "the old calendar"
     );
-    assert_eq!(files(dir.path()), ["broken.json", "plan.ics"]);
+    assert_eq!(files(j.dir.path()), ["broken.json", "plan.ics"]);
 
     // A directory that does not exist: an error naming it, nothing written.
-    let nowhere = dir.path().join("missing/plan.ics");
-    let err = fails(
-        &[
-            "remind",
-            &sample("typical-low-ferritin.json"),
-            "--as-of",
-            AS_OF,
-            "--out",
-            nowhere.to_str().unwrap(),
-        ],
-        dir.path(),
-    );
+    let nowhere = j.dir.path().join("missing/plan.ics");
+    let err = j.fails(&[
+        "remind",
+        &sample("typical-low-ferritin.json"),
+        "--as-of",
+        AS_OF,
+        "--out",
+        nowhere.to_str().unwrap(),
+    ]);
     assert!(err.contains("missing"), "{err}");
     assert!(!nowhere.exists());
 }
 
 #[test]
 fn from_the_journal() {
-    let dir = tempfile::tempdir().unwrap();
+    let j = Journal::new();
     for args in [
         &[
             "log",
@@ -260,19 +195,16 @@ fn from_the_journal() {
             "2026-11-01",
         ],
     ] {
-        ok(args, dir.path());
+        j.ok(args);
     }
-    let target = dir.path().join("from-journal.ics");
-    let said = ok(
-        &[
-            "remind",
-            "--as-of",
-            AS_OF,
-            "--out",
-            target.to_str().unwrap(),
-        ],
-        dir.path(),
-    );
+    let target = j.dir.path().join("from-journal.ics");
+    let said = j.ok(&[
+        "remind",
+        "--as-of",
+        AS_OF,
+        "--out",
+        target.to_str().unwrap(),
+    ]);
     assert!(said.starts_with("wrote 3 events to "), "{said}");
     let ics = std::fs::read_to_string(&target).unwrap();
     check_ics(&ics);

@@ -5,72 +5,15 @@
 //! recorded "now" for fixed past dates, and "today" is pinned with
 //! `WILLIS_TODAY` where a test needs it.
 
-use std::process::{Command, Output};
-
 use chrono::{DateTime, Utc};
 
-struct Journal {
-    dir: tempfile::TempDir,
-    url: String,
-}
+mod common;
 
-impl Journal {
-    fn new() -> Journal {
-        let dir = tempfile::tempdir().expect("a temporary directory");
-        let url = format!("sqlite://{}", dir.path().join("willis.db").display());
-        Journal { dir, url }
-    }
+use common::{ok, Journal};
 
-    fn command(&self, args: &[&str]) -> Command {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_willis"));
-        cmd.args(args)
-            .current_dir(self.dir.path())
-            .env("WILLIS_DB", &self.url)
-            .env_remove("WILLIS_PERSON")
-            .env("NO_COLOR", "1");
-        cmd
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        self.command(args).output().expect("the willis binary runs")
-    }
-
-    fn ok(&self, args: &[&str]) -> String {
-        let out = self.run(args);
-        assert!(
-            out.status.success(),
-            "willis {}: {}",
-            args.join(" "),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).expect("utf-8")
-    }
-
-    fn fails_on(&self, today: &str, args: &[&str]) -> String {
-        let out = self
-            .command(args)
-            .env("WILLIS_TODAY", today)
-            .output()
-            .expect("the willis binary runs");
-        assert!(
-            !out.status.success(),
-            "willis {} should fail",
-            args.join(" ")
-        );
-        let err = String::from_utf8_lossy(&out.stderr).to_string();
-        assert!(!err.contains("panicked"), "{err}");
-        err
-    }
-
-    fn plan(&self, extra: &[&str]) -> serde_json::Value {
-        let mut args = vec!["plan", "--format", "json"];
-        args.extend_from_slice(extra);
-        serde_json::from_str(&self.ok(&args)).expect("the plan is JSON")
-    }
-
-    fn ferritin(&self, extra: &[&str]) -> serde_json::Value {
-        self.plan(extra)["iron"]["ferritin_ug_per_l"].clone()
-    }
+/// The ferritin the plan works from.
+fn ferritin(j: &Journal, extra: &[&str]) -> serde_json::Value {
+    j.plan_json(extra)["iron"]["ferritin_ug_per_l"].clone()
 }
 
 fn lab(test: &str, value: &str, unit: &str, date: &str) -> Vec<String> {
@@ -134,16 +77,16 @@ fn journal_typed_in_today() -> Journal {
 fn as_of_uses_results_typed_in_today_for_earlier_dates() {
     let j = journal_typed_in_today();
     // Entered today, dated in March: a plan for 10 March sees them.
-    let march = j.plan(&["--as-of", "2026-03-10"]);
+    let march = j.plan_json(&["--as-of", "2026-03-10"]);
     assert_eq!(march["as_of"], "2026-03-10");
     assert_eq!(march["iron"]["ferritin_ug_per_l"], 40.0);
     assert_eq!(march["iron"]["measured_on"], "2026-03-02");
     assert_eq!(march["diagnosis"]["status"], "likely-rls");
     // The June result is left out before June, and used from its date on.
-    assert_eq!(j.ferritin(&["--as-of", "2026-05-31"]), 40.0);
-    assert_eq!(j.ferritin(&["--as-of", "2026-06-01"]), 90.0);
+    assert_eq!(ferritin(&j, &["--as-of", "2026-05-31"]), 40.0);
+    assert_eq!(ferritin(&j, &["--as-of", "2026-06-01"]), 90.0);
     // Before any result, the plan asks for the blood tests.
-    let february = j.plan(&["--as-of", "2026-02-01"]);
+    let february = j.plan_json(&["--as-of", "2026-02-01"]);
     assert!(february["iron"]["ferritin_ug_per_l"].is_null());
     let ids = february.to_string();
     assert!(ids.contains("\"test.iron-panel\""), "{ids}");
@@ -171,8 +114,8 @@ fn a_file_and_the_journal_agree_on_as_of() {
     .unwrap();
     for as_of in ["2026-03-10", "2026-05-31", "2026-06-01", "2026-09-30"] {
         assert_eq!(
-            j.plan(&["--as-of", as_of]),
-            j.plan(&[file.to_str().unwrap(), "--as-of", as_of]),
+            j.plan_json(&["--as-of", as_of]),
+            j.plan_json(&[file.to_str().unwrap(), "--as-of", as_of]),
             "as of {as_of}"
         );
     }
@@ -204,14 +147,14 @@ fn known_at_shows_the_journal_as_it_stood() {
     let as_of = ["--as-of", "2026-03-10"];
     let at = |t: DateTime<Utc>| {
         let t = moment(t);
-        j.ferritin(&[as_of[0], as_of[1], "--known-at", &t])
+        ferritin(&j, &[as_of[0], as_of[1], "--known-at", &t])
     };
     assert_eq!(at(after_typo), 400.0);
     assert_eq!(at(after_correction), 40.0);
     // Now: the undo restored the first value.
-    assert_eq!(j.ferritin(&as_of), 400.0);
+    assert_eq!(ferritin(&j, &as_of), 400.0);
     // Before anything was recorded, the journal held nothing.
-    let before = j.plan(&["--as-of", "2026-03-10", "--known-at", "2000-01-01"]);
+    let before = j.plan_json(&["--as-of", "2026-03-10", "--known-at", "2000-01-01"]);
     assert!(before["iron"]["ferritin_ug_per_l"].is_null());
 
     // history --known-at shows only what had been recorded by then.
@@ -277,16 +220,10 @@ fn facts_dated_after_today_are_refused_in_the_journal() {
     // Nothing was written.
     assert!(j.ok(&["history"]).contains("no entries"));
     // The day itself is accepted.
-    let ok = j
-        .command(&["log", "lab", "ferritin", "45", "ng/mL", "--date", today])
-        .env("WILLIS_TODAY", today)
-        .output()
-        .unwrap();
-    assert!(
-        ok.status.success(),
-        "{}",
-        String::from_utf8_lossy(&ok.stderr)
-    );
+    ok(&mut j.command_on(
+        today,
+        &["log", "lab", "ferritin", "45", "ng/mL", "--date", today],
+    ));
 }
 
 #[test]
@@ -315,17 +252,11 @@ fn the_default_as_of_is_today() {
     let j = Journal::new();
     let file = j.dir.path().join("record.json");
     std::fs::write(&file, r#"{ "format": "willis-record/1" }"#).unwrap();
-    let out = j
-        .command(&["plan", "--format", "json", file.to_str().unwrap()])
-        .env("WILLIS_TODAY", "2031-07-04")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let plan: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let out = ok(&mut j.command_on(
+        "2031-07-04",
+        &["plan", "--format", "json", file.to_str().unwrap()],
+    ));
+    let plan: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(plan["as_of"], "2031-07-04");
     let err = j.fails_on("31 July", &["plan", file.to_str().unwrap()]);
     assert!(err.contains("WILLIS_TODAY"), "{err}");
@@ -373,7 +304,7 @@ fn sleep_and_red_flags_can_be_logged() {
     assert!(history.contains("snoring, daytime sleepiness"), "{history}");
     let csv = j.ok(&["export", "--format", "csv"]);
     assert!(csv.contains("IRLS 21, weakness or numbness"), "{csv}");
-    let ids = |as_of: &str| j.plan(&["--as-of", as_of]).to_string();
+    let ids = |as_of: &str| j.plan_json(&["--as-of", as_of]).to_string();
     // From 1 May the newer sleep answers count; before, the March ones.
     assert!(ids("2026-05-01").contains("\"refer.sleep-study\""));
     assert!(!ids("2026-04-30").contains("\"refer.sleep-study\""));

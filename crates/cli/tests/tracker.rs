@@ -3,63 +3,9 @@
 //! undo, correct, export and import through the binary.
 
 use std::path::Path;
-use std::process::{Command, Output};
+mod common;
 
-const AS_OF: &str = "2026-11-23";
-
-struct Journal {
-    _dir: tempfile::TempDir,
-    url: String,
-}
-
-impl Journal {
-    fn new() -> Journal {
-        let dir = tempfile::tempdir().expect("a temporary directory");
-        let url = format!("sqlite://{}", dir.path().join("willis.db").display());
-        Journal { _dir: dir, url }
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_willis"))
-            .args(args)
-            .env("WILLIS_DB", &self.url)
-            .env_remove("WILLIS_PERSON")
-            .env("NO_COLOR", "1")
-            .output()
-            .expect("the willis binary runs")
-    }
-
-    /// Runs a command that must succeed; returns its standard output.
-    fn ok(&self, args: &[&str]) -> String {
-        let out = self.run(args);
-        assert!(
-            out.status.success(),
-            "willis {}: {}",
-            args.join(" "),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).expect("utf-8")
-    }
-
-    /// Runs a command that must fail; returns its standard error.
-    fn fails(&self, args: &[&str]) -> String {
-        let out = self.run(args);
-        assert!(
-            !out.status.success(),
-            "willis {} should fail",
-            args.join(" ")
-        );
-        let err = String::from_utf8_lossy(&out.stderr).to_string();
-        assert!(!err.contains("panicked"), "{err}");
-        err
-    }
-
-    fn plan_json(&self, extra: &[&str]) -> serde_json::Value {
-        let mut args = vec!["plan", "--format", "json", "--as-of", AS_OF];
-        args.extend_from_slice(extra);
-        serde_json::from_str(&self.ok(&args)).expect("the plan is JSON")
-    }
-}
+use common::{ok, willis, Journal, AS_OF};
 
 const LOG: &[&[&str]] = &[
     &[
@@ -253,8 +199,8 @@ fn logged_journal_plans_like_the_record_file() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("record.json");
     std::fs::write(&file, RECORD).unwrap();
-    let from_db = j.plan_json(&["--db", &j.url]);
-    let from_file = j.plan_json(&[file.to_str().unwrap()]);
+    let from_db = j.plan_json(&["--as-of", AS_OF, "--db", &j.url]);
+    let from_file = j.plan_json(&["--as-of", AS_OF, file.to_str().unwrap()]);
     assert_eq!(from_db, from_file);
     // And the plan is a real one: iron and the warning about the SSRI.
     let ids: Vec<&str> = from_db["steps"]
@@ -275,7 +221,7 @@ fn logged_journal_plans_like_the_record_file() {
 fn a_new_result_changes_the_plan() {
     let j = Journal::new();
     log_all(&j);
-    let before = j.plan_json(&[]);
+    let before = j.plan_json(&["--as-of", AS_OF]);
     assert!(before.to_string().contains("\"iron.iv\""));
     j.ok(&[
         "log",
@@ -299,7 +245,7 @@ fn a_new_result_changes_the_plan() {
         "--fasting",
         "--morning",
     ]);
-    let after = j.plan_json(&[]);
+    let after = j.plan_json(&["--as-of", AS_OF]);
     let text = after.to_string();
     assert!(text.contains("\"iron.not-indicated\""), "{text}");
     assert!(!text.contains("\"iron.iv\""));
@@ -324,14 +270,20 @@ fn correct_and_undo_keep_history() {
         "--morning",
     ]);
     assert!(out.starts_with("corrected #15"), "{out}");
-    assert_eq!(j.plan_json(&[])["iron"]["ferritin_ug_per_l"], 380.0);
+    assert_eq!(
+        j.plan_json(&["--as-of", AS_OF])["iron"]["ferritin_ug_per_l"],
+        380.0
+    );
     let history = j.ok(&["history"]);
     assert!(history.contains("corrected by #15"), "{history}");
 
     // Undo the correction: the original value is back, and both stay in history.
     let out = j.ok(&["undo"]);
     assert!(out.contains("#4 is back"), "{out}");
-    assert_eq!(j.plan_json(&[])["iron"]["ferritin_ug_per_l"], 38.0);
+    assert_eq!(
+        j.plan_json(&["--as-of", AS_OF])["iron"]["ferritin_ug_per_l"],
+        38.0
+    );
     let history = j.ok(&["history"]);
     assert!(history.contains("ferritin 380 ng/mL"), "{history}");
 
@@ -345,9 +297,15 @@ fn correct_and_undo_keep_history() {
         "--date",
         "2026-11-22",
     ]);
-    assert_eq!(j.plan_json(&[])["iron"]["ferritin_ug_per_l"], 500.0);
+    assert_eq!(
+        j.plan_json(&["--as-of", AS_OF])["iron"]["ferritin_ug_per_l"],
+        500.0
+    );
     j.ok(&["undo"]);
-    assert_eq!(j.plan_json(&[])["iron"]["ferritin_ug_per_l"], 38.0);
+    assert_eq!(
+        j.plan_json(&["--as-of", AS_OF])["iron"]["ferritin_ug_per_l"],
+        38.0
+    );
     assert!(j.ok(&["history"]).contains("deleted by #"));
 
     // A correction must be of the same kind, and of an entry that exists.
@@ -440,7 +398,10 @@ fn export_then_import_into_an_empty_database_is_identical() {
         strip_last_audit(&backup),
         strip_last_audit(&k.ok(&["export"]))
     );
-    assert_eq!(j.plan_json(&[]), k.plan_json(&[]));
+    assert_eq!(
+        j.plan_json(&["--as-of", AS_OF]),
+        k.plan_json(&["--as-of", AS_OF])
+    );
 
     // A second import is refused (the database is no longer empty) and changes nothing.
     let err = k.fails(&["import", file.to_str().unwrap()]);
@@ -485,9 +446,9 @@ fn family_profiles_keep_separate_journals() {
         "--sex",
         "male",
     ]);
-    let sam = j.plan_json(&["--person", "Sam"]);
+    let sam = j.plan_json(&["--as-of", AS_OF, "--person", "Sam"]);
     assert_eq!(sam["pathway"], "pediatric");
-    assert_eq!(j.plan_json(&[])["pathway"], "adult");
+    assert_eq!(j.plan_json(&["--as-of", AS_OF])["pathway"], "adult");
     let people = j.ok(&["person", "list"]);
     assert!(
         people.contains("me (write)") && people.contains("Sam (write)"),
@@ -512,20 +473,9 @@ fn default_journal_lives_in_the_data_directory() {
     let home = tempfile::tempdir().unwrap();
     let data = home.path().join("data");
     let run = |args: &[&str]| {
-        let out = Command::new(env!("CARGO_BIN_EXE_willis"))
-            .args(args)
-            .env_remove("WILLIS_DB")
-            .env_remove("WILLIS_PERSON")
+        ok(willis(args)
             .env("HOME", home.path())
-            .env("XDG_DATA_HOME", &data)
-            .output()
-            .expect("the willis binary runs");
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).unwrap()
+            .env("XDG_DATA_HOME", &data))
     };
     run(&[
         "log",
