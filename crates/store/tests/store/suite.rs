@@ -9,8 +9,8 @@ use std::time::Duration;
 use chrono::{DateTime, Duration as Days, NaiveDate, Utc};
 use willis_core::{DiaryFile, HabitsFile, Knowledge, LabFile, PatientFile, Profile, SymptomsFile};
 use willis_store::{
-    materialize, Access, Backup, Entry, NewAudit, NewEntry, Payload, Person, PersonId, Store,
-    StoreError, User, UserId, BACKUP_FORMAT,
+    materialize, Access, Actor, Backup, Entry, NewAudit, NewEntry, PasswordHash, Payload, Person,
+    PersonId, Store, StoreError, User, UserId, BACKUP_FORMAT,
 };
 
 use crate::harness::{Fresh, Kind, Rng};
@@ -52,7 +52,7 @@ fn values(entries: &[Entry], known_at: Option<DateTime<Utc>>) -> Vec<f64> {
 async fn setup<S: Store>(fresh: &Fresh) -> (S, User, Person) {
     let store: S = fresh.store().await;
     let owner = store
-        .create_user("ada", Some("$argon2id$hash"))
+        .create_user("ada", Some(&PasswordHash::new("$argon2id$hash")))
         .await
         .unwrap();
     let person = store.create_person(owner.id, "Ada").await.unwrap();
@@ -64,7 +64,7 @@ async fn setup<S: Store>(fresh: &Fresh) -> (S, User, Person) {
 async fn populate<S: Store>(store: &S) -> (User, Person) {
     let now = willis_store::now();
     let ada = store
-        .create_user("ada", Some("$argon2id$hash"))
+        .create_user("ada", Some(&PasswordHash::new("$argon2id$hash")))
         .await
         .unwrap();
     let bo = store.create_user("bo", None).await.unwrap();
@@ -225,7 +225,10 @@ pub async fn concurrent_opens_of_a_new_database_all_succeed<S: Store>(fresh: &Fr
 
 pub async fn user_names_are_unique<S: Store>(fresh: &Fresh) {
     let store: S = fresh.store().await;
-    let ada = store.create_user("ada", Some("hash")).await.unwrap();
+    let ada = store
+        .create_user("ada", Some(&PasswordHash::new("hash")))
+        .await
+        .unwrap();
     assert_eq!(store.user_by_name("ada").await.unwrap(), Some(ada.clone()));
     assert_eq!(store.user(ada.id).await.unwrap(), Some(ada.clone()));
     assert_eq!(store.user_by_name("bo").await.unwrap(), None);
