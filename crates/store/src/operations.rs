@@ -62,8 +62,10 @@ pub(crate) async fn create_person<B: Backend>(
 ) -> Result<Person> {
     checks::name("a person's display name", display_name)?;
     let mut tx = backend.write().await?;
-    if tx.user(owner).await?.is_none() {
-        return Err(StoreError::UnknownUser(owner));
+    for user in [Some(owner), actor.map(|a| a.user)].into_iter().flatten() {
+        if tx.user(user).await?.is_none() {
+            return Err(StoreError::UnknownUser(user));
+        }
     }
     let created_at = now();
     let id = tx.insert_person(owner, display_name, created_at).await?;
