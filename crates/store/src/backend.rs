@@ -1,4 +1,4 @@
-//! What a backend provides: transactions ([`Backend`]) and rows ([`Rows`]).
+//! What a backend provides: transactions ([`Engine`]) and rows ([`Rows`]).
 //!
 //! A backend holds SQL only. Every rule — who may do what, what a correction
 //! may supersede, what is audited — is in `operations.rs` and `access.rs`,
@@ -51,8 +51,8 @@ pub(crate) struct Superseded {
     pub by: Option<EntryId>,
 }
 
-/// How a backend opens and ends transactions.
-pub(crate) trait Backend: Sync {
+/// How a backend opens and ends transactions (its engine, beside its rows).
+pub(crate) trait Engine: Sync {
     type Conn: Rows;
     type Tx: DerefMut<Target = Self::Conn> + Send;
     type Pooled: DerefMut<Target = Self::Conn> + Send;
@@ -155,7 +155,7 @@ pub(crate) trait Rows: Send {
     fn after_import(&mut self) -> impl Future<Output = Result<()>> + Send;
 }
 
-/// `impl Store` for a backend type that implements [`Backend`] and has
+/// `impl Store` for a backend type that implements [`Engine`] and has
 /// `open(url)`, `run_migrations()` and a `pool` field: every operation is the
 /// shared one in `operations.rs`.
 macro_rules! store_on_backend {

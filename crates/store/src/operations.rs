@@ -1,4 +1,4 @@
-//! Every store operation, written once over [`Backend`] and [`Rows`]: the
+//! Every store operation, written once over [`Engine`] and [`Rows`]: the
 //! transaction it runs in, the checks it makes (with the rules of
 //! `access.rs`), and — for the audited forms — the audit row written in the
 //! same transaction as the change, so that both are kept or neither is.
@@ -9,7 +9,7 @@
 use chrono::{DateTime, SecondsFormat, Utc};
 
 use crate::access::{access_of, may_grant, may_revoke, may_write, visible_people};
-use crate::backend::{Backend, EntryRow, Rows, ShareRow};
+use crate::backend::{Engine, EntryRow, Rows, ShareRow};
 use crate::model::{
     now, Access, Actor, AuditRow, Backup, Entry, EntryId, NewAudit, NewEntry, PasswordHash, Person,
     PersonId, Share, ShareId, User, UserId, BACKUP_FORMAT,
@@ -21,7 +21,7 @@ use crate::{checks, Result, StoreError};
 // ---------------------------------------------------------------------------
 // Users and people
 
-pub(crate) async fn create_user<B: Backend>(
+pub(crate) async fn create_user<B: Engine>(
     backend: &B,
     name: &str,
     password_hash: Option<&PasswordHash>,
@@ -46,15 +46,15 @@ pub(crate) async fn create_user<B: Backend>(
     })
 }
 
-pub(crate) async fn user<B: Backend>(backend: &B, id: UserId) -> Result<Option<User>> {
+pub(crate) async fn user<B: Engine>(backend: &B, id: UserId) -> Result<Option<User>> {
     backend.read().await?.user(id).await
 }
 
-pub(crate) async fn user_by_name<B: Backend>(backend: &B, name: &str) -> Result<Option<User>> {
+pub(crate) async fn user_by_name<B: Engine>(backend: &B, name: &str) -> Result<Option<User>> {
     backend.read().await?.user_by_name(name).await
 }
 
-pub(crate) async fn create_person<B: Backend>(
+pub(crate) async fn create_person<B: Engine>(
     backend: &B,
     owner: UserId,
     display_name: &str,
@@ -88,11 +88,11 @@ pub(crate) async fn create_person<B: Backend>(
     })
 }
 
-pub(crate) async fn person<B: Backend>(backend: &B, id: PersonId) -> Result<Option<Person>> {
+pub(crate) async fn person<B: Engine>(backend: &B, id: PersonId) -> Result<Option<Person>> {
     backend.read().await?.person(id).await
 }
 
-pub(crate) async fn people_of<B: Backend>(
+pub(crate) async fn people_of<B: Engine>(
     backend: &B,
     user: UserId,
     now: DateTime<Utc>,
@@ -107,7 +107,7 @@ pub(crate) async fn people_of<B: Backend>(
 // ---------------------------------------------------------------------------
 // Access
 
-pub(crate) async fn access<B: Backend>(
+pub(crate) async fn access<B: Engine>(
     backend: &B,
     user: UserId,
     person: PersonId,
@@ -162,7 +162,7 @@ async fn require<C: Rows>(
 // ---------------------------------------------------------------------------
 // The journal
 
-pub(crate) async fn append<B: Backend>(
+pub(crate) async fn append<B: Engine>(
     backend: &B,
     entry: NewEntry,
     actor: Option<&Actor>,
@@ -180,7 +180,7 @@ pub(crate) async fn append<B: Backend>(
 /// All entries in one transaction; audited, one `append-many` row per person
 /// concerned (in the order the people first appear). Nothing to append writes
 /// nothing.
-pub(crate) async fn append_many<B: Backend>(
+pub(crate) async fn append_many<B: Engine>(
     backend: &B,
     entries: Vec<NewEntry>,
     actor: Option<&Actor>,
@@ -257,18 +257,18 @@ async fn append_in<C: Rows>(conn: &mut C, entry: NewEntry, actor: Option<&Actor>
     })
 }
 
-pub(crate) async fn entries<B: Backend>(backend: &B, person: PersonId) -> Result<Vec<Entry>> {
+pub(crate) async fn entries<B: Engine>(backend: &B, person: PersonId) -> Result<Vec<Entry>> {
     backend.read().await?.entries(person).await
 }
 
-pub(crate) async fn last_entry<B: Backend>(backend: &B, person: PersonId) -> Result<Option<Entry>> {
+pub(crate) async fn last_entry<B: Engine>(backend: &B, person: PersonId) -> Result<Option<Entry>> {
     backend.read().await?.last_entry(person).await
 }
 
 // ---------------------------------------------------------------------------
 // Sharing
 
-pub(crate) async fn grant<B: Backend>(
+pub(crate) async fn grant<B: Engine>(
     backend: &B,
     person: PersonId,
     grantee: UserId,
@@ -312,7 +312,7 @@ pub(crate) async fn grant<B: Backend>(
 
 /// Ends a share. Audited, the actor must be its grantee or someone who may
 /// grant access to the person; unaudited, the caller has checked.
-pub(crate) async fn revoke<B: Backend>(
+pub(crate) async fn revoke<B: Engine>(
     backend: &B,
     id: ShareId,
     actor: Option<&Actor>,
@@ -350,21 +350,21 @@ pub(crate) async fn revoke<B: Backend>(
     Ok(share)
 }
 
-pub(crate) async fn shares<B: Backend>(backend: &B, person: PersonId) -> Result<Vec<Share>> {
+pub(crate) async fn shares<B: Engine>(backend: &B, person: PersonId) -> Result<Vec<Share>> {
     backend.read().await?.shares_of(person).await
 }
 
 // ---------------------------------------------------------------------------
 // Audit
 
-pub(crate) async fn audit<B: Backend>(backend: &B, row: NewAudit) -> Result<AuditRow> {
+pub(crate) async fn audit<B: Engine>(backend: &B, row: NewAudit) -> Result<AuditRow> {
     let mut tx = backend.write().await?;
     let saved = audit_in(&mut *tx, row).await?;
     B::commit(tx).await?;
     Ok(saved)
 }
 
-pub(crate) async fn audit_log<B: Backend>(backend: &B, person: PersonId) -> Result<Vec<AuditRow>> {
+pub(crate) async fn audit_log<B: Engine>(backend: &B, person: PersonId) -> Result<Vec<AuditRow>> {
     backend.read().await?.audit_log(person).await
 }
 
@@ -444,7 +444,7 @@ fn grant_detail(share: &Share) -> String {
 // ---------------------------------------------------------------------------
 // Backup
 
-pub(crate) async fn export<B: Backend>(backend: &B) -> Result<Backup> {
+pub(crate) async fn export<B: Engine>(backend: &B) -> Result<Backup> {
     let mut tx = backend.snapshot().await?;
     let backup = Backup {
         format: BACKUP_FORMAT.to_string(),
@@ -458,7 +458,7 @@ pub(crate) async fn export<B: Backend>(backend: &B) -> Result<Backup> {
     Ok(backup)
 }
 
-pub(crate) async fn import<B: Backend>(backend: &B, backup: &Backup) -> Result<()> {
+pub(crate) async fn import<B: Engine>(backend: &B, backup: &Backup) -> Result<()> {
     let entries = checks::backup(backup)?;
     let mut tx = backend.write().await?;
     tx.lock_for_import().await?;

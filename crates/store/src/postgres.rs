@@ -15,7 +15,7 @@ use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions, PgRo
 use sqlx::{Postgres, Row, Transaction};
 
 use crate::backend::{
-    store_on_backend, Backend, EntryRow, Rows, ShareRow, Superseded, AUDIT_COLUMNS, ENTRY_COLUMNS,
+    store_on_backend, Engine, EntryRow, Rows, ShareRow, Superseded, AUDIT_COLUMNS, ENTRY_COLUMNS,
     PERSON_COLUMNS, SHARE_COLUMNS, USER_COLUMNS,
 };
 use crate::model::*;
@@ -66,7 +66,7 @@ impl PgStore {
 
 store_on_backend!(PgStore);
 
-impl Backend for PgStore {
+impl Engine for PgStore {
     type Conn = PgConnection;
     type Tx = Transaction<'static, Postgres>;
     type Pooled = PoolConnection<Postgres>;

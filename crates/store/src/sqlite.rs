@@ -18,7 +18,7 @@ use sqlx::sqlite::{
 use sqlx::{Row, Sqlite, Transaction};
 
 use crate::backend::{
-    store_on_backend, Backend, EntryRow, Rows, ShareRow, Superseded, AUDIT_COLUMNS, ENTRY_COLUMNS,
+    store_on_backend, Engine, EntryRow, Rows, ShareRow, Superseded, AUDIT_COLUMNS, ENTRY_COLUMNS,
     PERSON_COLUMNS, SHARE_COLUMNS, USER_COLUMNS,
 };
 use crate::model::*;
@@ -117,7 +117,7 @@ fn is_busy(e: &sqlx::Error) -> bool {
 
 store_on_backend!(SqliteStore);
 
-impl Backend for SqliteStore {
+impl Engine for SqliteStore {
     type Conn = SqliteConnection;
     type Tx = Transaction<'static, Sqlite>;
     type Pooled = PoolConnection<Sqlite>;

@@ -226,10 +226,17 @@ pub async fn concurrent_opens_of_a_new_database_all_succeed<S: Store>(fresh: &Fr
 pub async fn user_names_are_unique<S: Store>(fresh: &Fresh) {
     let store: S = fresh.store().await;
     let ada = store
-        .create_user("ada", Some(&PasswordHash::new("hash")))
+        .create_user("ada", Some(&PasswordHash::new("$argon2id$secret")))
         .await
         .unwrap();
     assert_eq!(store.user_by_name("ada").await.unwrap(), Some(ada.clone()));
+    // The hash is kept, and never printed.
+    let read = store.user(ada.id).await.unwrap().unwrap();
+    assert_eq!(
+        read.password_hash.as_ref().map(PasswordHash::expose),
+        Some("$argon2id$secret")
+    );
+    assert!(!format!("{read:?}").contains("secret"), "{read:?}");
     assert_eq!(store.user(ada.id).await.unwrap(), Some(ada.clone()));
     assert_eq!(store.user_by_name("bo").await.unwrap(), None);
     assert_eq!(store.user(willis_store::UserId(999)).await.unwrap(), None);
