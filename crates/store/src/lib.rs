@@ -64,6 +64,12 @@ pub use sqlite::SqliteStore;
 /// the store itself refuses an append by someone without write access and a
 /// share granted by someone without it, so the journal's `recorded_by` always
 /// names someone who was allowed.
+///
+/// Changes come in two forms: plain (`append`, `grant`, …) and audited
+/// (`append_audited`, `grant_audited`, …). A front end acting for a user
+/// should use the audited form: it takes the [`Actor`] and writes the audit
+/// row in the change's own transaction, so neither is kept without the other.
+/// Both forms run the same shared code; the plain one only skips the row.
 pub trait Store: Clone + Send + Sync + 'static {
     /// Opens (creating an SQLite file if missing) and migrates.
     fn connect(url: &str) -> impl Future<Output = Result<Self>> + Send
