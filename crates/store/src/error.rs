@@ -38,6 +38,10 @@ pub enum StoreError {
     NoWriteAccess { user: UserId, person: PersonId },
     #[error("user {user} may not share person {person}; only someone with write access can")]
     NoShareAccess { user: UserId, person: PersonId },
+    #[error("user {user} may not end share {share}; only its grantee or someone with write access to the person can")]
+    NoRevokeAccess { user: UserId, share: ShareId },
+    #[error("the entry is recorded by user {recorded_by} but user {actor} is making the change; record it as user {actor}")]
+    ActorIsNotRecorder { actor: UserId, recorded_by: UserId },
     #[error("entry {entry} belongs to another person")]
     OtherPerson { entry: EntryId },
     #[error(

@@ -11,23 +11,47 @@
 //! the old one, a deletion a tombstone entry. [`materialize`] rebuilds a
 //! `willis-record/1` [`RecordFile`](willis_core::RecordFile) from the entries
 //! as known at any moment.
+//!
+//! Each backend only runs SQL (`sqlite.rs`, `postgres.rs`); every rule — who
+//! may read, write or share ([`access`]), what a correction may supersede,
+//! which audit row a change writes — is shared code (`operations.rs`), so both
+//! backends behave the same by construction. The `*_audited` operations write
+//! their audit row in the same transaction as the change: both or neither.
+//!
+//! Passwords are kept as [`PasswordHash`], which never prints and never
+//! serialises; only a backup's [`BackupUser`] carries it, so that an import
+//! restores logins.
+//!
+//! # Tests against PostgreSQL
+//!
+//! The suite in `tests/store/` runs on SQLite always, and on PostgreSQL when
+//! the tests are *built* with `WILLIS_TEST_POSTGRES` (the server's URL) or `CI`
+//! set: `build.rs` then turns on the `willis_pg` cfg. Without it the
+//! PostgreSQL tests are reported as ignored; with it they fail when the
+//! server cannot be reached. They never pass without running.
 
 use std::future::Future;
 
 use chrono::{DateTime, Utc};
 
+pub mod access;
+mod backend;
+mod checks;
 mod error;
 pub mod journal;
 mod model;
+mod operations;
 mod payload;
 mod postgres;
+mod rows;
 mod sqlite;
 
 pub use error::{Result, StoreError};
 pub use journal::materialize;
 pub use model::{
-    now, Access, AuditId, AuditRow, Backup, BackupEntry, Entry, EntryId, NewAudit, NewEntry,
-    Person, PersonId, Share, ShareId, User, UserId, BACKUP_FORMAT,
+    now, Access, Actor, AuditId, AuditRow, Backup, BackupEntry, BackupUser, Entry, EntryId,
+    NewAudit, NewEntry, PasswordHash, Person, PersonId, Share, ShareId, User, UserId,
+    BACKUP_FORMAT,
 };
 pub use payload::Payload;
 pub use postgres::PgStore;
@@ -40,6 +64,12 @@ pub use sqlite::SqliteStore;
 /// the store itself refuses an append by someone without write access and a
 /// share granted by someone without it, so the journal's `recorded_by` always
 /// names someone who was allowed.
+///
+/// Changes come in two forms: plain (`append`, `grant`, …) and audited
+/// (`append_audited`, `grant_audited`, …). A front end acting for a user
+/// should use the audited form: it takes the [`Actor`] and writes the audit
+/// row in the change's own transaction, so neither is kept without the other.
+/// Both forms run the same shared code; the plain one only skips the row.
 pub trait Store: Clone + Send + Sync + 'static {
     /// Opens (creating an SQLite file if missing) and migrates.
     fn connect(url: &str) -> impl Future<Output = Result<Self>> + Send
@@ -55,7 +85,7 @@ pub trait Store: Clone + Send + Sync + 'static {
     fn create_user(
         &self,
         name: &str,
-        password_hash: Option<&str>,
+        password_hash: Option<&PasswordHash>,
     ) -> impl Future<Output = Result<User>> + Send;
     fn user(&self, id: UserId) -> impl Future<Output = Result<Option<User>>> + Send;
     fn user_by_name(&self, name: &str) -> impl Future<Output = Result<Option<User>>> + Send;
@@ -64,6 +94,14 @@ pub trait Store: Clone + Send + Sync + 'static {
         &self,
         owner: UserId,
         display_name: &str,
+    ) -> impl Future<Output = Result<Person>> + Send;
+    /// [`Store::create_person`] and its `create-person` audit row (detail: the
+    /// display name), in one transaction.
+    fn create_person_audited(
+        &self,
+        owner: UserId,
+        display_name: &str,
+        actor: &Actor,
     ) -> impl Future<Output = Result<Person>> + Send;
     fn person(&self, id: PersonId) -> impl Future<Output = Result<Option<Person>>> + Send;
     /// The people `user` owns (write access) and those shared with them and
@@ -78,10 +116,27 @@ pub trait Store: Clone + Send + Sync + 'static {
     /// the same person that nothing supersedes yet; `recorded_by` needs write
     /// access.
     fn append(&self, entry: NewEntry) -> impl Future<Output = Result<Entry>> + Send;
+    /// [`Store::append`] and its audit row, in one transaction: action
+    /// `append` (`entry 7`), `correct` (`entry 8 corrects 7`) or `delete` for
+    /// a tombstone (`entry 9 deletes 8`). The entry's `recorded_by` must be
+    /// `actor.user`.
+    fn append_audited(
+        &self,
+        entry: NewEntry,
+        actor: &Actor,
+    ) -> impl Future<Output = Result<Entry>> + Send;
     /// Appends all entries in one transaction: all or nothing.
     fn append_many(
         &self,
         entries: Vec<NewEntry>,
+    ) -> impl Future<Output = Result<Vec<Entry>>> + Send;
+    /// [`Store::append_many`] and, in the same transaction, one `append-many`
+    /// audit row per person concerned (`entries 4..9 (6)`); every entry's
+    /// `recorded_by` must be `actor.user`. No entries, no row.
+    fn append_many_audited(
+        &self,
+        entries: Vec<NewEntry>,
+        actor: &Actor,
     ) -> impl Future<Output = Result<Vec<Entry>>> + Send;
     /// Every entry of the person, corrections and tombstones included, by id.
     fn entries(&self, person: PersonId) -> impl Future<Output = Result<Vec<Entry>>> + Send;
@@ -96,8 +151,28 @@ pub trait Store: Clone + Send + Sync + 'static {
         by: UserId,
         expires_at: Option<DateTime<Utc>>,
     ) -> impl Future<Output = Result<Share>> + Send;
-    /// Ends a share; revoking it again keeps the first revocation time.
+    /// [`Store::grant`] by `actor.user` and its `grant` audit row
+    /// (`share 3: read for user 5 until 2026-04-01T09:00:00Z`, or
+    /// `until no expiry`), in one transaction.
+    fn grant_audited(
+        &self,
+        person: PersonId,
+        grantee: UserId,
+        access: Access,
+        expires_at: Option<DateTime<Utc>>,
+        actor: &Actor,
+    ) -> impl Future<Output = Result<Share>> + Send;
+    /// Ends a share; revoking it again keeps the first revocation time. The
+    /// caller checks who may: [`Store::revoke_audited`] checks it itself.
     fn revoke(&self, share: ShareId) -> impl Future<Output = Result<Share>> + Send;
+    /// [`Store::revoke`] and its `revoke` audit row (`share 3`), in one
+    /// transaction; refused unless `actor.user` is the grantee or may grant
+    /// access to the person ([`access::may_revoke`]).
+    fn revoke_audited(
+        &self,
+        share: ShareId,
+        actor: &Actor,
+    ) -> impl Future<Output = Result<Share>> + Send;
     /// Every share of the person, revoked and expired ones included, by id.
     fn shares(&self, person: PersonId) -> impl Future<Output = Result<Vec<Share>>> + Send;
     /// The owner has write access; anyone else what their best share active at
@@ -189,7 +264,7 @@ impl Store for AnyStore {
     async fn close(&self) {
         dispatch!(self.close())
     }
-    async fn create_user(&self, name: &str, password_hash: Option<&str>) -> Result<User> {
+    async fn create_user(&self, name: &str, password_hash: Option<&PasswordHash>) -> Result<User> {
         dispatch!(self.create_user(name, password_hash))
     }
     async fn user(&self, id: UserId) -> Result<Option<User>> {
@@ -201,6 +276,14 @@ impl Store for AnyStore {
     async fn create_person(&self, owner: UserId, display_name: &str) -> Result<Person> {
         dispatch!(self.create_person(owner, display_name))
     }
+    async fn create_person_audited(
+        &self,
+        owner: UserId,
+        display_name: &str,
+        actor: &Actor,
+    ) -> Result<Person> {
+        dispatch!(self.create_person_audited(owner, display_name, actor))
+    }
     async fn person(&self, id: PersonId) -> Result<Option<Person>> {
         dispatch!(self.person(id))
     }
@@ -210,8 +293,18 @@ impl Store for AnyStore {
     async fn append(&self, entry: NewEntry) -> Result<Entry> {
         dispatch!(self.append(entry))
     }
+    async fn append_audited(&self, entry: NewEntry, actor: &Actor) -> Result<Entry> {
+        dispatch!(self.append_audited(entry, actor))
+    }
     async fn append_many(&self, entries: Vec<NewEntry>) -> Result<Vec<Entry>> {
         dispatch!(self.append_many(entries))
+    }
+    async fn append_many_audited(
+        &self,
+        entries: Vec<NewEntry>,
+        actor: &Actor,
+    ) -> Result<Vec<Entry>> {
+        dispatch!(self.append_many_audited(entries, actor))
     }
     async fn entries(&self, person: PersonId) -> Result<Vec<Entry>> {
         dispatch!(self.entries(person))
@@ -229,8 +322,21 @@ impl Store for AnyStore {
     ) -> Result<Share> {
         dispatch!(self.grant(person, grantee, access, by, expires_at))
     }
+    async fn grant_audited(
+        &self,
+        person: PersonId,
+        grantee: UserId,
+        access: Access,
+        expires_at: Option<DateTime<Utc>>,
+        actor: &Actor,
+    ) -> Result<Share> {
+        dispatch!(self.grant_audited(person, grantee, access, expires_at, actor))
+    }
     async fn revoke(&self, share: ShareId) -> Result<Share> {
         dispatch!(self.revoke(share))
+    }
+    async fn revoke_audited(&self, share: ShareId, actor: &Actor) -> Result<Share> {
+        dispatch!(self.revoke_audited(share, actor))
     }
     async fn shares(&self, person: PersonId) -> Result<Vec<Share>> {
         dispatch!(self.shares(person))
@@ -255,42 +361,6 @@ impl Store for AnyStore {
     async fn import(&self, backup: &Backup) -> Result<()> {
         dispatch!(self.import(backup))
     }
-}
-
-/// Checks of a new entry that need no database.
-fn check_new_entry(entry: &NewEntry) -> Result<(&'static str, String)> {
-    if entry.payload == Payload::Tombstone && entry.supersedes.is_none() {
-        return Err(StoreError::TombstoneWithoutTarget);
-    }
-    if let Some(date) = entry.payload.own_date() {
-        if !date.is_empty() && date.trim() != entry.effective.to_string() {
-            return Err(StoreError::DateMismatch {
-                kind: entry.payload.kind(),
-                date: date.to_string(),
-                effective: entry.effective,
-            });
-        }
-    }
-    entry.payload.encode()
-}
-
-fn check_name(what: &'static str, name: &str) -> Result<()> {
-    if name.trim().is_empty() {
-        Err(StoreError::EmptyName { what })
-    } else {
-        Ok(())
-    }
-}
-
-/// Checks a backup before writing any of it.
-fn check_backup(backup: &Backup) -> Result<Vec<Entry>> {
-    if backup.format != BACKUP_FORMAT {
-        return Err(StoreError::BackupFormat {
-            found: backup.format.clone(),
-            expected: BACKUP_FORMAT,
-        });
-    }
-    backup.entries.iter().map(BackupEntry::to_entry).collect()
 }
 
 /// The URL with any password replaced by `***`, for messages.

@@ -55,14 +55,50 @@ pub fn now() -> DateTime<Utc> {
     Utc::now().trunc_subsecs(6)
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+/// A password hash (e.g. an argon2id PHC string), made and checked by the web
+/// layer; the store only keeps it.
+///
+/// It never leaves by accident: `Debug` prints `PasswordHash(***)`, there is no
+/// `Display` and no `Serialize`. The one way out is [`PasswordHash::expose`],
+/// used to store it, to check a login, and by [`BackupUser`].
+#[derive(Clone, PartialEq, Eq)]
+pub struct PasswordHash(String);
+
+impl PasswordHash {
+    pub fn new(hash: impl Into<String>) -> Self {
+        Self(hash.into())
+    }
+
+    /// The hash itself: for checking a password or storing it, never for
+    /// showing.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for PasswordHash {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("PasswordHash(***)")
+    }
+}
+
+/// A login. Not serialisable (it holds the password hash): a backup carries
+/// users as [`BackupUser`].
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct User {
     pub id: UserId,
     pub name: String,
-    /// Set and checked by the web layer; the store only keeps it.
-    pub password_hash: Option<String>,
+    pub password_hash: Option<PasswordHash>,
     pub created_at: DateTime<Utc>,
+}
+
+/// Who did a change, and from where; the store writes the audit row for it
+/// in the same transaction as the change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    pub user: UserId,
+    /// `cli`, or the client's IP address.
+    pub origin: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -186,9 +222,9 @@ pub struct Share {
 }
 
 impl Share {
-    /// Not revoked and not expired at `now`.
+    /// Not revoked and not expired at `now` (the rule is [`crate::access::is_active`]).
     pub fn active_at(&self, now: DateTime<Utc>) -> bool {
-        self.revoked_at.is_none() && self.expires_at.is_none_or(|e| e > now)
+        crate::access::is_active(self, now)
     }
 }
 
@@ -223,11 +259,59 @@ pub struct NewAudit {
 #[serde(deny_unknown_fields)]
 pub struct Backup {
     pub format: String,
-    pub users: Vec<User>,
+    pub users: Vec<BackupUser>,
     pub people: Vec<Person>,
     pub entries: Vec<BackupEntry>,
     pub shares: Vec<Share>,
     pub audit: Vec<AuditRow>,
+}
+
+/// A user as kept in a backup: the one serialised form of a user, and the one
+/// that carries the password hash in the clear, so that an import restores
+/// logins. `Debug` still hides the hash.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BackupUser {
+    pub id: UserId,
+    pub name: String,
+    #[serde(with = "hash_in_backup")]
+    pub password_hash: Option<PasswordHash>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<BackupUser> for User {
+    fn from(u: BackupUser) -> User {
+        User {
+            id: u.id,
+            name: u.name,
+            password_hash: u.password_hash,
+            created_at: u.created_at,
+        }
+    }
+}
+
+/// The hash as a plain string (or null) in the backup file: the only serde
+/// path a [`PasswordHash`] has.
+mod hash_in_backup {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    use super::PasswordHash;
+
+    pub fn serialize<S: Serializer>(
+        hash: &Option<PasswordHash>,
+        out: S,
+    ) -> Result<S::Ok, S::Error> {
+        match hash {
+            Some(hash) => out.serialize_some(hash.expose()),
+            None => out.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        input: D,
+    ) -> Result<Option<PasswordHash>, D::Error> {
+        Ok(Option::<String>::deserialize(input)?.map(PasswordHash::new))
+    }
 }
 
 /// A journal entry as kept in a backup: the payload as JSON, checked on import.
@@ -268,6 +352,53 @@ impl BackupEntry {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn ada() -> User {
+        User {
+            id: UserId(1),
+            name: "ada".into(),
+            password_hash: Some(PasswordHash::new("$argon2id$v=19$secret-hash")),
+            created_at: now(),
+        }
+    }
+
+    #[test]
+    fn a_user_printed_for_debugging_hides_the_hash() {
+        let user = ada();
+        for text in [format!("{user:?}"), format!("{user:#?}")] {
+            assert!(!text.contains("secret-hash"), "{text}");
+            assert!(text.contains("PasswordHash(***)"), "{text}");
+        }
+        let row = BackupUser {
+            id: user.id,
+            name: user.name.clone(),
+            password_hash: user.password_hash.clone(),
+            created_at: user.created_at,
+        };
+        assert!(!format!("{row:?}").contains("secret-hash"));
+    }
+
+    #[test]
+    fn a_backup_user_carries_the_hash_and_reads_back() {
+        let user = ada();
+        let row = BackupUser {
+            id: user.id,
+            name: user.name.clone(),
+            password_hash: user.password_hash.clone(),
+            created_at: user.created_at,
+        };
+        let json = serde_json::to_value(&row).unwrap();
+        assert_eq!(json["password_hash"], "$argon2id$v=19$secret-hash");
+        let back: BackupUser = serde_json::from_value(json).unwrap();
+        assert_eq!(User::from(back), user);
+        let none = BackupUser {
+            password_hash: None,
+            ..row
+        };
+        let json = serde_json::to_value(&none).unwrap();
+        assert!(json["password_hash"].is_null());
+        assert_eq!(serde_json::from_value::<BackupUser>(json).unwrap(), none);
+    }
 
     #[test]
     fn an_entry_as_json_reads_back() {

@@ -6,11 +6,11 @@ use std::os::unix::process::ExitStatusExt;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use chrono::{DateTime, Duration as Days, NaiveDate, Utc};
+use chrono::{DateTime, Duration as Days, NaiveDate, SecondsFormat, Utc};
 use willis_core::{DiaryFile, HabitsFile, Knowledge, LabFile, PatientFile, Profile, SymptomsFile};
 use willis_store::{
-    materialize, Access, Backup, Entry, NewAudit, NewEntry, Payload, Person, PersonId, Store,
-    StoreError, User, UserId, BACKUP_FORMAT,
+    materialize, Access, Actor, AuditRow, Backup, Entry, NewAudit, NewEntry, PasswordHash, Payload,
+    Person, PersonId, Store, StoreError, User, UserId, BACKUP_FORMAT,
 };
 
 use crate::harness::{Fresh, Kind, Rng};
@@ -52,7 +52,7 @@ fn values(entries: &[Entry], known_at: Option<DateTime<Utc>>) -> Vec<f64> {
 async fn setup<S: Store>(fresh: &Fresh) -> (S, User, Person) {
     let store: S = fresh.store().await;
     let owner = store
-        .create_user("ada", Some("$argon2id$hash"))
+        .create_user("ada", Some(&PasswordHash::new("$argon2id$hash")))
         .await
         .unwrap();
     let person = store.create_person(owner.id, "Ada").await.unwrap();
@@ -64,7 +64,7 @@ async fn setup<S: Store>(fresh: &Fresh) -> (S, User, Person) {
 async fn populate<S: Store>(store: &S) -> (User, Person) {
     let now = willis_store::now();
     let ada = store
-        .create_user("ada", Some("$argon2id$hash"))
+        .create_user("ada", Some(&PasswordHash::new("$argon2id$hash")))
         .await
         .unwrap();
     let bo = store.create_user("bo", None).await.unwrap();
@@ -225,8 +225,18 @@ pub async fn concurrent_opens_of_a_new_database_all_succeed<S: Store>(fresh: &Fr
 
 pub async fn user_names_are_unique<S: Store>(fresh: &Fresh) {
     let store: S = fresh.store().await;
-    let ada = store.create_user("ada", Some("hash")).await.unwrap();
+    let ada = store
+        .create_user("ada", Some(&PasswordHash::new("$argon2id$secret")))
+        .await
+        .unwrap();
     assert_eq!(store.user_by_name("ada").await.unwrap(), Some(ada.clone()));
+    // The hash is kept, and never printed.
+    let read = store.user(ada.id).await.unwrap().unwrap();
+    assert_eq!(
+        read.password_hash.as_ref().map(PasswordHash::expose),
+        Some("$argon2id$secret")
+    );
+    assert!(!format!("{read:?}").contains("secret"), "{read:?}");
     assert_eq!(store.user(ada.id).await.unwrap(), Some(ada.clone()));
     assert_eq!(store.user_by_name("bo").await.unwrap(), None);
     assert_eq!(store.user(willis_store::UserId(999)).await.unwrap(), None);
@@ -957,6 +967,413 @@ pub async fn audit_rows<S: Store>(fresh: &Fresh) {
     assert_eq!(everything.len(), 4);
     assert_eq!(everything[2].user_id, None);
     assert_eq!(everything[2].origin, "192.0.2.7");
+}
+
+// ---------------------------------------------------------------------------
+// Audited changes: the change and its audit row, both or neither
+
+/// The audit rows (about anyone) written since the last call.
+async fn new_audit_rows<S: Store>(store: &S, seen: &mut usize) -> Vec<AuditRow> {
+    let all = store.export().await.unwrap().audit;
+    let new = all[*seen..].to_vec();
+    *seen = all.len();
+    new
+}
+
+#[track_caller]
+fn assert_one_row(rows: &[AuditRow], actor: &Actor, person: PersonId, action: &str, detail: &str) {
+    assert_eq!(rows.len(), 1, "exactly one new audit row: {rows:?}");
+    let row = &rows[0];
+    assert_eq!(row.user_id, Some(actor.user));
+    assert_eq!(row.person_id, Some(person));
+    assert_eq!(row.action, action);
+    assert_eq!(row.detail, detail);
+    assert_eq!(row.origin, actor.origin);
+}
+
+pub async fn audited_changes_write_their_audit_row<S: Store>(fresh: &Fresh) {
+    let (store, ada, _): (S, _, _) = setup(fresh).await;
+    let bo = store.create_user("bo", None).await.unwrap();
+    let owner = Actor {
+        user: ada.id,
+        origin: "192.0.2.1".into(),
+    };
+    let d = day("2025-03-01");
+    let mut seen = 0;
+
+    let kid = store
+        .create_person_audited(ada.id, "Ada's daughter", &owner)
+        .await
+        .unwrap();
+    assert_eq!(store.person(kid.id).await.unwrap(), Some(kid.clone()));
+    let rows = new_audit_rows(&store, &mut seen).await;
+    assert_one_row(&rows, &owner, kid.id, "create-person", "Ada's daughter");
+
+    let first = store
+        .append_audited(NewEntry::new(kid.id, ada.id, d, night(3)), &owner)
+        .await
+        .unwrap();
+    let rows = new_audit_rows(&store, &mut seen).await;
+    assert_one_row(
+        &rows,
+        &owner,
+        kid.id,
+        "append",
+        &format!("entry {}", first.id),
+    );
+
+    let fixed = store
+        .append_audited(
+            NewEntry::new(kid.id, ada.id, d, night(4)).correcting(first.id),
+            &owner,
+        )
+        .await
+        .unwrap();
+    let rows = new_audit_rows(&store, &mut seen).await;
+    let detail = format!("entry {} corrects {}", fixed.id, first.id);
+    assert_one_row(&rows, &owner, kid.id, "correct", &detail);
+
+    let gone = store
+        .append_audited(NewEntry::tombstone(kid.id, ada.id, d, fixed.id), &owner)
+        .await
+        .unwrap();
+    let rows = new_audit_rows(&store, &mut seen).await;
+    let detail = format!("entry {} deletes {}", gone.id, fixed.id);
+    assert_one_row(&rows, &owner, kid.id, "delete", &detail);
+
+    let many = store
+        .append_many_audited(
+            (5..8)
+                .map(|i| NewEntry::new(kid.id, ada.id, d + Days::days(i), night(i)))
+                .collect(),
+            &owner,
+        )
+        .await
+        .unwrap();
+    let rows = new_audit_rows(&store, &mut seen).await;
+    let detail = format!("entries {}..{} (3)", many[0].id, many[2].id);
+    assert_one_row(&rows, &owner, kid.id, "append-many", &detail);
+    assert_eq!(store.entries(kid.id).await.unwrap().len(), 6);
+
+    let until = willis_store::now() + Days::days(30);
+    let read = store
+        .grant_audited(kid.id, bo.id, Access::Read, Some(until), &owner)
+        .await
+        .unwrap();
+    assert_eq!(read.granted_by, ada.id, "the actor grants");
+    let rows = new_audit_rows(&store, &mut seen).await;
+    let detail = format!(
+        "share {}: read for user {} until {}",
+        read.id,
+        bo.id,
+        until.to_rfc3339_opts(SecondsFormat::Secs, true)
+    );
+    assert_one_row(&rows, &owner, kid.id, "grant", &detail);
+
+    let write = store
+        .grant_audited(kid.id, bo.id, Access::Write, None, &owner)
+        .await
+        .unwrap();
+    let rows = new_audit_rows(&store, &mut seen).await;
+    let detail = format!(
+        "share {}: write for user {} until no expiry",
+        write.id, bo.id
+    );
+    assert_one_row(&rows, &owner, kid.id, "grant", &detail);
+
+    let ended = store.revoke_audited(read.id, &owner).await.unwrap();
+    assert!(ended.revoked_at.is_some());
+    let rows = new_audit_rows(&store, &mut seen).await;
+    assert_one_row(
+        &rows,
+        &owner,
+        kid.id,
+        "revoke",
+        &format!("share {}", read.id),
+    );
+
+    // A grantee may give up their own share.
+    let grantee = Actor {
+        user: bo.id,
+        origin: "cli".into(),
+    };
+    store.revoke_audited(write.id, &grantee).await.unwrap();
+    let rows = new_audit_rows(&store, &mut seen).await;
+    assert_one_row(
+        &rows,
+        &grantee,
+        kid.id,
+        "revoke",
+        &format!("share {}", write.id),
+    );
+    assert_eq!(
+        store
+            .access(bo.id, kid.id, willis_store::now())
+            .await
+            .unwrap(),
+        None
+    );
+
+    let log = store.audit_log(kid.id).await.unwrap();
+    assert_eq!(log, store.export().await.unwrap().audit);
+    let actions: Vec<&str> = log.iter().map(|r| r.action.as_str()).collect();
+    assert_eq!(
+        actions,
+        [
+            "create-person",
+            "append",
+            "correct",
+            "delete",
+            "append-many",
+            "grant",
+            "grant",
+            "revoke",
+            "revoke"
+        ]
+    );
+}
+
+/// A refused change leaves the whole database as it was: no entry, no share,
+/// no person, no audit row.
+macro_rules! refused {
+    ($store:expr, $before:expr, $change:expr, $error:pat) => {{
+        let err = $change.await.unwrap_err();
+        assert!(matches!(err, $error), "{err:?}");
+        assert_eq!($store.export().await.unwrap(), $before, "after: {err}");
+    }};
+}
+
+pub async fn a_refused_change_writes_no_audit_row<S: Store>(fresh: &Fresh) {
+    let (store, ada, me): (S, _, _) = setup(fresh).await;
+    let reader = store.create_user("reader", None).await.unwrap();
+    let stranger = store.create_user("stranger", None).await.unwrap();
+    let share = store
+        .grant(me.id, reader.id, Access::Read, ada.id, None)
+        .await
+        .unwrap();
+    let d = day("2025-03-01");
+    let first = store
+        .append(NewEntry::new(me.id, ada.id, d, night(2)))
+        .await
+        .unwrap();
+    store
+        .append(NewEntry::new(me.id, ada.id, d, night(3)).correcting(first.id))
+        .await
+        .unwrap();
+    let as_owner = Actor {
+        user: ada.id,
+        origin: "cli".into(),
+    };
+    let as_reader = Actor {
+        user: reader.id,
+        origin: "cli".into(),
+    };
+    let as_stranger = Actor {
+        user: stranger.id,
+        origin: "cli".into(),
+    };
+    let before = store.export().await.unwrap();
+    let superseded_again = NewEntry::new(me.id, ada.id, d, night(5)).correcting(first.id);
+
+    refused!(
+        store,
+        before,
+        store.append_audited(NewEntry::new(me.id, reader.id, d, night(1)), &as_reader),
+        StoreError::NoWriteAccess { .. }
+    );
+    refused!(
+        store,
+        before,
+        store.append_audited(NewEntry::new(me.id, stranger.id, d, night(1)), &as_stranger),
+        StoreError::NoWriteAccess { .. }
+    );
+    refused!(
+        store,
+        before,
+        store.append_audited(superseded_again.clone(), &as_owner),
+        StoreError::AlreadySuperseded { .. }
+    );
+    refused!(
+        store,
+        before,
+        store.append_audited(NewEntry::new(me.id, ada.id, d, night(1)), &as_reader),
+        StoreError::ActorIsNotRecorder { .. }
+    );
+    refused!(
+        store,
+        before,
+        store.append_many_audited(
+            vec![
+                NewEntry::new(me.id, ada.id, d, night(6)),
+                NewEntry::new(me.id, ada.id, d, night(7)),
+                superseded_again,
+            ],
+            &as_owner
+        ),
+        StoreError::AlreadySuperseded { .. }
+    );
+    refused!(
+        store,
+        before,
+        store.grant_audited(me.id, stranger.id, Access::Read, None, &as_reader),
+        StoreError::NoShareAccess { .. }
+    );
+    refused!(
+        store,
+        before,
+        store.grant_audited(me.id, UserId(999), Access::Read, None, &as_owner),
+        StoreError::UnknownUser(UserId(999))
+    );
+    refused!(
+        store,
+        before,
+        store.revoke_audited(share.id, &as_stranger),
+        StoreError::NoRevokeAccess { .. }
+    );
+    refused!(
+        store,
+        before,
+        store.revoke_audited(willis_store::ShareId(999), &as_owner),
+        StoreError::UnknownShare(_)
+    );
+    refused!(
+        store,
+        before,
+        store.create_person_audited(ada.id, " ", &as_owner),
+        StoreError::EmptyName { .. }
+    );
+    let ghost = Actor {
+        user: UserId(999),
+        origin: "cli".into(),
+    };
+    refused!(
+        store,
+        before,
+        store.create_person_audited(ada.id, "Ghost's", &ghost),
+        StoreError::UnknownUser(UserId(999))
+    );
+    assert!(store.audit_log(me.id).await.unwrap().is_empty());
+}
+
+/// Makes the database itself refuse audit rows from `origin`, as a failing
+/// disk or a constraint would: the change before it must be undone.
+async fn refuse_audit_rows_from(fresh: &Fresh, origin: &str) {
+    let raw = fresh.raw().await;
+    match fresh.kind {
+        Kind::Sqlite => {
+            raw.exec(&format!(
+                "CREATE TRIGGER test_refuses_audit BEFORE INSERT ON audit
+                 WHEN NEW.origin = '{origin}'
+                 BEGIN SELECT RAISE(ABORT, 'audit row refused by the test'); END"
+            ))
+            .await
+            .unwrap();
+        }
+        Kind::Postgres => {
+            raw.exec(&format!(
+                "CREATE FUNCTION test_refuses_audit() RETURNS trigger LANGUAGE plpgsql AS $$
+                 BEGIN
+                     IF NEW.origin = '{origin}' THEN
+                         RAISE EXCEPTION 'audit row refused by the test';
+                     END IF;
+                     RETURN NEW;
+                 END $$"
+            ))
+            .await
+            .unwrap();
+            raw.exec(
+                "CREATE TRIGGER test_refuses_audit BEFORE INSERT ON audit
+                 FOR EACH ROW EXECUTE FUNCTION test_refuses_audit()",
+            )
+            .await
+            .unwrap();
+        }
+    }
+    raw.close().await;
+}
+
+pub async fn a_change_whose_audit_row_fails_is_undone<S: Store>(fresh: &Fresh) {
+    let (store, ada, me): (S, _, _) = setup(fresh).await;
+    let bo = store.create_user("bo", None).await.unwrap();
+    let share = store
+        .grant(me.id, bo.id, Access::Read, ada.id, None)
+        .await
+        .unwrap();
+    let d = day("2025-03-01");
+    let first = store
+        .append(NewEntry::new(me.id, ada.id, d, night(2)))
+        .await
+        .unwrap();
+    refuse_audit_rows_from(fresh, "refused").await;
+    let failing = Actor {
+        user: ada.id,
+        origin: "refused".into(),
+    };
+    let before = store.export().await.unwrap();
+
+    // Each change would succeed on its own; only its audit row fails.
+    refused!(
+        store,
+        before,
+        store.append_audited(NewEntry::new(me.id, ada.id, d, night(3)), &failing),
+        StoreError::Database(_)
+    );
+    refused!(
+        store,
+        before,
+        store.append_audited(
+            NewEntry::new(me.id, ada.id, d, night(4)).correcting(first.id),
+            &failing
+        ),
+        StoreError::Database(_)
+    );
+    refused!(
+        store,
+        before,
+        store.append_many_audited(
+            vec![
+                NewEntry::new(me.id, ada.id, d, night(5)),
+                NewEntry::new(me.id, ada.id, d, night(6)),
+            ],
+            &failing
+        ),
+        StoreError::Database(_)
+    );
+    refused!(
+        store,
+        before,
+        store.create_person_audited(ada.id, "Ada's son", &failing),
+        StoreError::Database(_)
+    );
+    refused!(
+        store,
+        before,
+        store.grant_audited(me.id, bo.id, Access::Write, None, &failing),
+        StoreError::Database(_)
+    );
+    refused!(
+        store,
+        before,
+        store.revoke_audited(share.id, &failing),
+        StoreError::Database(_)
+    );
+    assert_eq!(store.shares(me.id).await.unwrap()[0].revoked_at, None);
+
+    // The same changes from another origin go through: the failures above
+    // came from the audit row alone.
+    let fine = Actor {
+        user: ada.id,
+        origin: "cli".into(),
+    };
+    store
+        .append_audited(
+            NewEntry::new(me.id, ada.id, d, night(4)).correcting(first.id),
+            &fine,
+        )
+        .await
+        .unwrap();
+    store.revoke_audited(share.id, &fine).await.unwrap();
+    assert_eq!(store.audit_log(me.id).await.unwrap().len(), 2);
 }
 
 // ---------------------------------------------------------------------------
