@@ -17,7 +17,7 @@ use willis_core::{
     assess, DiaryFile, Knowledge, LabFile, MedicationFile, PatientFile, RecordFile, SleepFile,
     SymptomsFile, RECORD_FORMAT,
 };
-use willis_store::{NewEntry, Payload, Store};
+use willis_store::Payload;
 
 use crate::tracker::{DbArgs, Session};
 use crate::{text, Guideline};
@@ -434,13 +434,15 @@ pub fn run(args: &CheckArgs, db: &DbArgs, out: &mut dyn Write, colour: bool) -> 
     if args.to_journal || db.db.is_some() {
         let session = Session::open(db)?;
         let person = session.person()?;
-        let entries = journal_entries(&file, day)
-            .into_iter()
-            .map(|(date, payload)| NewEntry::new(person.id, session.user.id, date, payload))
-            .collect::<Vec<_>>();
-        let count = entries.len();
-        session.block(session.store.append_many(entries))?;
-        session.audit(Some(&person), "append", format!("check: {count} entries"))?;
+        let facts = journal_entries(&file, day);
+        let count = facts.len();
+        session.block(session.app.append_many(
+            session.user.id,
+            person.id,
+            facts,
+            willis_store::now(),
+            today,
+        ))?;
         writeln!(
             out,
             "stored {count} journal entries for {}",

@@ -13,14 +13,9 @@ use chrono::{DateTime, NaiveDate, Utc};
 mod args;
 
 pub use args::*;
-use willis_core::{
-    DiaryFile, HabitsFile, Knowledge, LabFile, PatientFile, Record, RecordFile, SleepFile,
-    SymptomsFile, RECORD_FORMAT,
-};
-use willis_store::{
-    materialize, open, AnyStore, Backup, Entry, EntryId, NewAudit, NewEntry, Payload, Person,
-    Store, User,
-};
+use willis_app::{App, When};
+use willis_core::{DiaryFile, HabitsFile, LabFile, PatientFile, Record, SleepFile, SymptomsFile};
+use willis_store::{Backup, Entry, EntryId, Payload, Person, User};
 
 /// The user the command line acts as.
 pub const LOCAL_USER: &str = "local";
@@ -38,15 +33,17 @@ pub fn default_db_url() -> anyhow::Result<String> {
     Ok(format!("sqlite://{}", dir.join("willis.db").display()))
 }
 
-/// An open journal, the local user and the person the command is about.
+/// An open journal, the local user and the person the command is about. The
+/// command line is a thin layer over `willis_app`: it parses, blocks on the
+/// application layer's calls, and prints.
 pub struct Session {
-    pub store: AnyStore,
+    pub app: App,
     pub user: User,
     pub person_name: String,
     runtime: tokio::runtime::Runtime,
 }
 
-fn connect(args: &DbArgs) -> anyhow::Result<(tokio::runtime::Runtime, AnyStore)> {
+fn connect(args: &DbArgs) -> anyhow::Result<(tokio::runtime::Runtime, App)> {
     let url = match args.db.as_deref() {
         Some(url) if !url.is_empty() => url.to_string(),
         _ => default_db_url()?,
@@ -55,24 +52,19 @@ fn connect(args: &DbArgs) -> anyhow::Result<(tokio::runtime::Runtime, AnyStore)>
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
-    let store = runtime
-        .block_on(open(&url))
+    let app = runtime
+        .block_on(App::open(&url, "cli"))
         .with_context(|| format!("cannot open the journal at {url}"))?;
-    Ok((runtime, store))
+    Ok((runtime, app))
 }
 
 impl Session {
     /// Opens the journal as the local user (created on first use).
     pub fn open(args: &DbArgs) -> anyhow::Result<Session> {
-        let (runtime, store) = connect(args)?;
-        let user = runtime.block_on(async {
-            match store.user_by_name(LOCAL_USER).await? {
-                Some(user) => Ok::<_, willis_store::StoreError>(user),
-                None => store.create_user(LOCAL_USER, None).await,
-            }
-        })?;
+        let (runtime, app) = connect(args)?;
+        let user = runtime.block_on(app.local_user(LOCAL_USER))?;
         Ok(Session {
-            store,
+            app,
             user,
             person_name: args.person.clone(),
             runtime,
@@ -86,7 +78,7 @@ impl Session {
     /// The person named by `--person`; `me` is created on first use, anyone else
     /// must be added with `willis person add`.
     pub fn person(&self) -> anyhow::Result<Person> {
-        let people = self.block(self.store.people_of(self.user.id, willis_store::now()))?;
+        let people = self.block(self.app.people(self.user.id, willis_store::now()))?;
         if let Some((person, _)) = people
             .into_iter()
             .find(|(p, _)| p.display_name.eq_ignore_ascii_case(&self.person_name))
@@ -94,29 +86,17 @@ impl Session {
             return Ok(person);
         }
         if self.person_name == DEFAULT_PERSON {
-            return Ok(self.block(self.store.create_person(self.user.id, DEFAULT_PERSON))?);
+            return Ok(self.block(self.app.add_person(
+                self.user.id,
+                DEFAULT_PERSON,
+                willis_store::now(),
+            ))?);
         }
         bail!(
             "no person called {:?}; add them with `willis person add {}`",
             self.person_name,
             self.person_name
         )
-    }
-
-    pub(crate) fn audit(
-        &self,
-        person: Option<&Person>,
-        action: &str,
-        detail: String,
-    ) -> anyhow::Result<()> {
-        self.block(self.store.audit(NewAudit {
-            user_id: Some(self.user.id),
-            person_id: person.map(|p| p.id),
-            action: action.to_string(),
-            detail,
-            origin: "cli".to_string(),
-        }))?;
-        Ok(())
     }
 
     /// The person's record for the date `as_of`, from the journal as it stood
@@ -128,69 +108,12 @@ impl Session {
         known_at: Option<DateTime<Utc>>,
     ) -> anyhow::Result<Record> {
         let person = self.person()?;
-        let entries = self.block(self.store.entries(person.id))?;
-        self.audit(Some(&person), "read", "plan".to_string())?;
-        let file = materialize(&entries, Some(as_of), known_at);
-        file.validate(Knowledge::get())
-            .map_err(|e| anyhow!("the journal does not make a valid record: {e}"))
+        let when = When { as_of, known_at };
+        Ok(self.block(
+            self.app
+                .record(self.user.id, person.id, when, willis_store::now()),
+        )?)
     }
-}
-
-/// Checks a payload the way `willis plan` would check the same fact in a record
-/// file, so a bad unit or date, or a date after `today`, is refused before it
-/// reaches the journal.
-fn check(payload: &Payload, effective: NaiveDate, today: NaiveDate) -> anyhow::Result<()> {
-    let mut file = RecordFile {
-        format: RECORD_FORMAT.to_string(),
-        ..RecordFile::default()
-    };
-    let prefix: &str = match payload {
-        Payload::Lab(lab) => {
-            file.labs.push(lab.clone());
-            "labs[0]."
-        }
-        Payload::Diary(d) => {
-            file.diary.push(d.clone());
-            "diary[0]."
-        }
-        Payload::Patient(p) => {
-            file.patient = Some(p.clone());
-            "patient."
-        }
-        Payload::Symptoms(s) => {
-            file.symptoms = Some(s.clone());
-            "symptoms."
-        }
-        Payload::Habits(h) => {
-            file.habits = Some(h.clone());
-            "habits."
-        }
-        Payload::Sleep(s) => {
-            file.sleep = Some(s.clone());
-            "sleep."
-        }
-        _ => {
-            // Courses and infusions: fold the entry alone and validate that.
-            let entry = Entry {
-                id: EntryId(1),
-                person_id: willis_store::PersonId(1),
-                effective,
-                payload: payload.clone(),
-                recorded_at: willis_store::now(),
-                recorded_by: willis_store::UserId(1),
-                supersedes: None,
-            };
-            file = materialize(&[entry], None, None);
-            ""
-        }
-    };
-    file.validate_on(Knowledge::get(), today)
-        .map(|_| ())
-        .map_err(|e| {
-            let text = e.to_string();
-            let text = text.strip_prefix(prefix).unwrap_or(&text).to_string();
-            anyhow!(text)
-        })
 }
 
 fn date_text(d: NaiveDate) -> String {
@@ -383,13 +306,6 @@ pub fn payload_of(cmd: &LogCmd) -> anyhow::Result<(NaiveDate, Payload)> {
             }),
         ),
     };
-    if date > today {
-        bail!(
-            "--date {date} is after today ({today}); an entry cannot be dated in the future, \
-             so check the year, month and day"
-        );
-    }
-    check(&payload, date, today)?;
     Ok((date, payload))
 }
 
@@ -402,34 +318,14 @@ pub fn log(
 ) -> anyhow::Result<()> {
     let (date, payload) = payload_of(cmd)?;
     let person = session.person()?;
-    let mut entry = NewEntry::new(person.id, session.user.id, date, payload);
-    if let Some(old) = correcting {
-        let entries = session.block(session.store.entries(person.id))?;
-        let target = entries
-            .iter()
-            .find(|e| e.id == EntryId(old))
-            .ok_or_else(|| {
-                anyhow!(
-                    "no entry #{old} in {}'s journal; see `willis history`",
-                    person.display_name
-                )
-            })?;
-        if target.kind() != entry.payload.kind() {
-            bail!(
-                "entry #{old} is a {} entry; a correction must be of the same kind, not {}",
-                target.kind().replace('_', " "),
-                entry.payload.kind().replace('_', " ")
-            );
+    let (app, user, now) = (&session.app, session.user.id, willis_store::now());
+    let today = crate::clock::today()?;
+    let saved = match correcting {
+        Some(old) => {
+            session.block(app.correct(user, person.id, EntryId(old), date, payload, now, today))?
         }
-        entry = entry.correcting(EntryId(old));
-    }
-    let saved = session.block(session.store.append(entry))?;
-    let action = if correcting.is_some() {
-        "correct"
-    } else {
-        "append"
+        None => session.block(app.append(user, person.id, date, payload, now, today))?,
     };
-    session.audit(Some(&person), action, format!("entry {}", saved.id.0))?;
     let verb = if correcting.is_some() {
         "corrected"
     } else {
@@ -452,33 +348,13 @@ pub fn log(
 /// what it replaced. Nothing is erased, so running undo again redoes.
 pub fn undo(session: &Session, out: &mut dyn Write) -> anyhow::Result<()> {
     let person = session.person()?;
-    let entries = session.block(session.store.entries(person.id))?;
-    let Some(last) = entries.last() else {
-        bail!(
-            "{}'s journal is empty: nothing to undo",
-            person.display_name
-        );
-    };
-    let replaced = last
-        .supersedes
-        .and_then(|id| entries.iter().find(|e| e.id == id));
-    let entry = match replaced {
-        Some(old) => NewEntry::new(
-            person.id,
-            session.user.id,
-            old.effective,
-            old.payload.clone(),
-        )
-        .correcting(last.id),
-        None => NewEntry::tombstone(person.id, session.user.id, last.effective, last.id),
-    };
-    let saved = session.block(session.store.append(entry))?;
-    session.audit(
-        Some(&person),
-        "undo",
-        format!("entry {} by {}", last.id.0, saved.id.0),
-    )?;
-    match replaced {
+    let undone = session.block(session.app.undo(
+        session.user.id,
+        person.id,
+        willis_store::now(),
+    ))?;
+    let last = &undone.reverted;
+    match &undone.restored {
         Some(old) => writeln!(
             out,
             "undid #{}: #{} is back ({})",
@@ -659,9 +535,12 @@ pub fn history(
     out: &mut dyn Write,
 ) -> anyhow::Result<()> {
     let person = session.person()?;
-    let mut entries = session.block(session.store.entries(person.id))?;
-    entries.retain(|e| known_at.is_none_or(|t| e.recorded_at <= t));
-    session.audit(Some(&person), "read", "history".to_string())?;
+    let entries = session.block(session.app.entries(
+        session.user.id,
+        person.id,
+        known_at,
+        willis_store::now(),
+    ))?;
     let shown: Vec<&Entry> = entries
         .iter()
         .filter(|e| since.is_none_or(|s| e.effective >= s))
@@ -709,27 +588,14 @@ pub fn history(
 
 /// `willis person add|list`.
 pub fn person(session: &Session, cmd: &PersonCmd, out: &mut dyn Write) -> anyhow::Result<()> {
-    let people = session.block(
-        session
-            .store
-            .people_of(session.user.id, willis_store::now()),
-    )?;
+    let (app, user, now) = (&session.app, session.user.id, willis_store::now());
     match cmd {
         PersonCmd::Add { name } => {
-            if name.trim().is_empty() {
-                bail!("a person needs a name");
-            }
-            if people
-                .iter()
-                .any(|(p, _)| p.display_name.eq_ignore_ascii_case(name))
-            {
-                bail!("there is already a person called {name:?}");
-            }
-            let p = session.block(session.store.create_person(session.user.id, name))?;
-            session.audit(Some(&p), "create-person", name.clone())?;
+            session.block(app.add_person(user, name, now))?;
             writeln!(out, "added {name}; log for them with --person {name}")?;
         }
         PersonCmd::List => {
+            let people = session.block(app.people(user, now))?;
             if people.is_empty() {
                 writeln!(
                     out,
@@ -746,8 +612,7 @@ pub fn person(session: &Session, cmd: &PersonCmd, out: &mut dyn Write) -> anyhow
 
 /// `willis export`: the whole database, history included.
 pub fn export(session: &Session, format: ExportFormat, out: &mut dyn Write) -> anyhow::Result<()> {
-    let backup = session.block(session.store.export())?;
-    session.audit(None, "export", format!("{} entries", backup.entries.len()))?;
+    let backup = session.block(session.app.export(session.user.id))?;
     match format {
         ExportFormat::Json => {
             serde_json::to_writer_pretty(&mut *out, &backup)?;
@@ -826,8 +691,8 @@ pub fn import(args: &DbArgs, file: &Path, out: &mut dyn Write) -> anyhow::Result
             willis_store::BACKUP_FORMAT
         );
     }
-    let (runtime, store) = connect(args)?;
-    runtime.block_on(store.import(&backup))?;
+    let (runtime, app) = connect(args)?;
+    runtime.block_on(app.import(&backup))?;
     writeln!(
         out,
         "imported {} people and {} journal entries from {}",

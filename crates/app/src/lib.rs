@@ -1,0 +1,472 @@
+//! `willis-app`: the application layer. Every front end — the command line,
+//! the web app, the FHIR importer — calls these use cases and nothing below
+//! them.
+//!
+//! Invariants:
+//! - every call names the acting user; access to a person is checked in one
+//!   place, [`App::authorize`], before anything is read or changed;
+//! - every change writes its audit row in the same transaction as the change
+//!   (the store's `*_audited` calls); every read of a person's data writes an
+//!   audit row;
+//! - a new entry is validated by the same code as a record file before it is
+//!   stored ([`validate::check_entry`]);
+//! - no terminal, no HTTP, no clock inside: "now" and "today" are passed in.
+//!
+//! Async starts here (the store is async); front ends without a runtime
+//! (the CLI) block on these calls.
+
+pub mod error;
+pub mod validate;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use willis_core::{assess, Assessment, Knowledge, Profile, Record};
+use willis_store::{
+    materialize, Access, Actor, AnyStore, AuditRow, Backup, Entry, EntryId, NewAudit, NewEntry,
+    Payload, Person, PersonId, Share, ShareId, Store, User, UserId,
+};
+
+pub use error::{AppError, Result};
+
+/// The application over one store. `origin` is written in every audit row
+/// (`cli`, `web`, `api`, `fhir`, ...).
+#[derive(Debug, Clone)]
+pub struct App<S: Store = AnyStore> {
+    store: S,
+    origin: String,
+}
+
+/// The person a call is about, and what the caller may do there.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Authorized {
+    pub person: Person,
+    pub access: Access,
+}
+
+/// What `undo` did.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Undone {
+    /// The entry that was reverted.
+    pub reverted: Entry,
+    /// What came back (the entry a reverted correction had replaced).
+    pub restored: Option<Entry>,
+    /// The new entry that records the undo.
+    pub by: Entry,
+}
+
+/// The plan of a person with the record it was made from.
+#[derive(Debug, Clone)]
+pub struct Planned {
+    pub record: Record,
+    pub assessment: Assessment,
+}
+
+/// When: the plan's date and the moment whose journal is read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct When {
+    /// The date the plan is made for; facts dated later are left out.
+    pub as_of: NaiveDate,
+    /// The journal as it stood at this moment (`None`: everything recorded).
+    pub known_at: Option<DateTime<Utc>>,
+}
+
+impl App<AnyStore> {
+    /// Opens the store a URL names (`sqlite://…`, `postgres://…`).
+    pub async fn open(url: &str, origin: &str) -> Result<App<AnyStore>> {
+        Ok(App::new(willis_store::open(url).await?, origin))
+    }
+}
+
+impl<S: Store> App<S> {
+    pub fn new(store: S, origin: &str) -> App<S> {
+        App {
+            store,
+            origin: origin.to_string(),
+        }
+    }
+
+    /// The store, for front ends that manage logins (the web layer).
+    pub fn store(&self) -> &S {
+        &self.store
+    }
+
+    fn actor(&self, user: UserId) -> Actor {
+        Actor {
+            user,
+            origin: self.origin.clone(),
+        }
+    }
+
+    async fn audit_read(&self, user: UserId, person: PersonId, what: &str) -> Result<()> {
+        self.store
+            .audit(NewAudit {
+                user_id: Some(user),
+                person_id: Some(person),
+                action: "read".to_string(),
+                detail: what.to_string(),
+                origin: self.origin.clone(),
+            })
+            .await?;
+        Ok(())
+    }
+
+    /// The user called `name`, created (without a password) on first use: the
+    /// local user of the command line.
+    pub async fn local_user(&self, name: &str) -> Result<User> {
+        match self.store.user_by_name(name).await? {
+            Some(user) => Ok(user),
+            None => Ok(self.store.create_user(name, None).await?),
+        }
+    }
+
+    /// The one access check. A person the user may not see is "not found"
+    /// (never revealing that it exists); read access for a write call is
+    /// "forbidden".
+    pub async fn authorize(
+        &self,
+        user: UserId,
+        person: PersonId,
+        need: Access,
+        now: DateTime<Utc>,
+    ) -> Result<Authorized> {
+        let not_found = || AppError::NotFound(format!("no person #{person}"));
+        let access = self
+            .store
+            .access(user, person, now)
+            .await?
+            .ok_or_else(not_found)?;
+        if need == Access::Write && access != Access::Write {
+            return Err(AppError::Forbidden(
+                "you may read this journal but not change it".to_string(),
+            ));
+        }
+        let person = self.store.person(person).await?.ok_or_else(not_found)?;
+        Ok(Authorized { person, access })
+    }
+
+    /// The people the user owns or was granted (active at `now`), with access.
+    pub async fn people(&self, user: UserId, now: DateTime<Utc>) -> Result<Vec<(Person, Access)>> {
+        Ok(self.store.people_of(user, now).await?)
+    }
+
+    /// A new person the user looks after (a child, a parent).
+    pub async fn add_person(&self, user: UserId, name: &str, now: DateTime<Utc>) -> Result<Person> {
+        let name = name.trim();
+        if name.is_empty() {
+            return Err(AppError::Invalid("name: a person needs a name".to_string()));
+        }
+        let taken = self
+            .people(user, now)
+            .await?
+            .iter()
+            .any(|(p, _)| p.display_name.eq_ignore_ascii_case(name));
+        if taken {
+            return Err(AppError::Invalid(format!(
+                "name: there is already a person called {name:?}"
+            )));
+        }
+        Ok(self
+            .store
+            .create_person_audited(user, name, &self.actor(user))
+            .await?)
+    }
+
+    /// Every entry of the person, corrections and deletions included, as
+    /// recorded by `known_at` (everything when `None`).
+    pub async fn entries(
+        &self,
+        user: UserId,
+        person: PersonId,
+        known_at: Option<DateTime<Utc>>,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Entry>> {
+        self.authorize(user, person, Access::Read, now).await?;
+        let mut entries = self.store.entries(person).await?;
+        entries.retain(|e| known_at.is_none_or(|t| e.recorded_at <= t));
+        self.audit_read(user, person, "entries").await?;
+        Ok(entries)
+    }
+
+    /// The person's record for `when.as_of` as known at `when.known_at`.
+    pub async fn record(
+        &self,
+        user: UserId,
+        person: PersonId,
+        when: When,
+        now: DateTime<Utc>,
+    ) -> Result<Record> {
+        self.authorize(user, person, Access::Read, now).await?;
+        let entries = self.store.entries(person).await?;
+        self.audit_read(user, person, "record").await?;
+        materialize(&entries, Some(when.as_of), when.known_at)
+            .validate(Knowledge::get())
+            .map_err(|e| AppError::Journal(e.to_string()))
+    }
+
+    /// The plan for the person (and the record it was made from).
+    pub async fn plan(
+        &self,
+        user: UserId,
+        person: PersonId,
+        when: When,
+        profile: Profile,
+        now: DateTime<Utc>,
+    ) -> Result<Planned> {
+        let record = self.record(user, person, when, now).await?;
+        let assessment = assess(&record, when.as_of, profile);
+        Ok(Planned { record, assessment })
+    }
+
+    /// The letter for the doctor, from the person's plan.
+    pub async fn letter(
+        &self,
+        user: UserId,
+        person: PersonId,
+        when: When,
+        profile: Profile,
+        name: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<willis_report::letter::LetterContent> {
+        let planned = self.plan(user, person, when, profile, now).await?;
+        Ok(willis_report::letter::LetterContent::new(
+            &planned.record,
+            &planned.assessment,
+            name,
+        ))
+    }
+
+    /// The iron and diary charts (SVG) of the person.
+    pub async fn charts(
+        &self,
+        user: UserId,
+        person: PersonId,
+        when: When,
+        now: DateTime<Utc>,
+    ) -> Result<(willis_report::chart::Chart, willis_report::chart::Chart)> {
+        let record = self.record(user, person, when, now).await?;
+        Ok((
+            willis_report::chart::iron_chart(&record, when.as_of),
+            willis_report::chart::diary_chart(&record, when.as_of),
+        ))
+    }
+
+    /// The plan's dated follow-up as an iCalendar file.
+    pub async fn reminders(
+        &self,
+        user: UserId,
+        person: PersonId,
+        when: When,
+        profile: Profile,
+        horizon_days: u32,
+        now: DateTime<Utc>,
+    ) -> Result<String> {
+        let planned = self.plan(user, person, when, profile, now).await?;
+        Ok(willis_report::ics::calendar(
+            &planned.assessment,
+            now,
+            horizon_days,
+        ))
+    }
+
+    /// Appends one fact (or, with `supersedes`, corrects one), validated first.
+    /// `today` bounds the dates accepted.
+    pub async fn append(
+        &self,
+        user: UserId,
+        person: PersonId,
+        effective: NaiveDate,
+        payload: Payload,
+        now: DateTime<Utc>,
+        today: NaiveDate,
+    ) -> Result<Entry> {
+        self.authorize(user, person, Access::Write, now).await?;
+        let entry = NewEntry::new(person, user, effective, payload);
+        let journal = self.store.entries(person).await?;
+        validate::check_entry(&entry, &journal, today)?;
+        Ok(self.store.append_audited(entry, &self.actor(user)).await?)
+    }
+
+    /// Several facts at once (a questionnaire): all validated, then stored in
+    /// one transaction.
+    pub async fn append_many(
+        &self,
+        user: UserId,
+        person: PersonId,
+        facts: Vec<(NaiveDate, Payload)>,
+        now: DateTime<Utc>,
+        today: NaiveDate,
+    ) -> Result<Vec<Entry>> {
+        self.authorize(user, person, Access::Write, now).await?;
+        let mut journal = self.store.entries(person).await?;
+        let mut entries = Vec::new();
+        for (effective, payload) in facts {
+            let entry = NewEntry::new(person, user, effective, payload);
+            validate::check_entry(&entry, &journal, today)?;
+            // Later facts are checked beside the earlier ones of the batch.
+            journal.push(Entry {
+                id: EntryId(journal.iter().map(|e| e.id.0).max().unwrap_or(0) + 1),
+                person_id: person,
+                effective,
+                payload: entry.payload.clone(),
+                recorded_at: now,
+                recorded_by: user,
+                supersedes: None,
+            });
+            entries.push(entry);
+        }
+        Ok(self
+            .store
+            .append_many_audited(entries, &self.actor(user))
+            .await?)
+    }
+
+    /// Replaces entry `old` with a corrected fact of the same kind.
+    pub async fn correct(
+        &self,
+        user: UserId,
+        person: PersonId,
+        old: EntryId,
+        effective: NaiveDate,
+        payload: Payload,
+        now: DateTime<Utc>,
+        today: NaiveDate,
+    ) -> Result<Entry> {
+        let who = self.authorize(user, person, Access::Write, now).await?;
+        let journal = self.store.entries(person).await?;
+        let target = journal.iter().find(|e| e.id == old).ok_or_else(|| {
+            AppError::NotFound(format!(
+                "no entry #{old} in {}'s journal",
+                who.person.display_name
+            ))
+        })?;
+        if target.kind() != payload.kind() {
+            return Err(AppError::Invalid(format!(
+                "entry #{old} is a {} entry; a correction must be of the same kind, not {}",
+                target.kind().replace('_', " "),
+                payload.kind().replace('_', " ")
+            )));
+        }
+        let entry = NewEntry::new(person, user, effective, payload).correcting(old);
+        validate::check_entry(&entry, &journal, today)?;
+        Ok(self.store.append_audited(entry, &self.actor(user)).await?)
+    }
+
+    /// Reverts the newest entry: a new entry is hidden by a tombstone; a
+    /// correction or deletion is reverted by restoring what it replaced.
+    /// Nothing is erased, so a second undo redoes.
+    pub async fn undo(&self, user: UserId, person: PersonId, now: DateTime<Utc>) -> Result<Undone> {
+        let who = self.authorize(user, person, Access::Write, now).await?;
+        let journal = self.store.entries(person).await?;
+        let Some(last) = journal.last().cloned() else {
+            return Err(AppError::Invalid(format!(
+                "{}'s journal is empty: nothing to undo",
+                who.person.display_name
+            )));
+        };
+        let restored = last
+            .supersedes
+            .and_then(|id| journal.iter().find(|e| e.id == id))
+            .cloned();
+        let entry = match &restored {
+            Some(old) => {
+                NewEntry::new(person, user, old.effective, old.payload.clone()).correcting(last.id)
+            }
+            None => NewEntry::tombstone(person, user, last.effective, last.id),
+        };
+        let by = self.store.append_audited(entry, &self.actor(user)).await?;
+        Ok(Undone {
+            reverted: last,
+            restored,
+            by,
+        })
+    }
+
+    /// Grants `grantee` read or write access to a person (owner only).
+    pub async fn share(
+        &self,
+        user: UserId,
+        person: PersonId,
+        grantee: &str,
+        access: Access,
+        expires_at: Option<DateTime<Utc>>,
+        now: DateTime<Utc>,
+    ) -> Result<Share> {
+        let who = self.authorize(user, person, Access::Read, now).await?;
+        if who.person.owner_id != user {
+            return Err(AppError::Forbidden(
+                "only the owner may share this journal".to_string(),
+            ));
+        }
+        let grantee = self
+            .store
+            .user_by_name(grantee)
+            .await?
+            .ok_or_else(|| AppError::NotFound(format!("no user called {grantee:?}")))?;
+        if expires_at.is_some_and(|t| t <= now) {
+            return Err(AppError::Invalid(
+                "expires_at: the share would already have expired".to_string(),
+            ));
+        }
+        Ok(self
+            .store
+            .grant_audited(person, grantee.id, access, expires_at, &self.actor(user))
+            .await?)
+    }
+
+    /// Ends a share of one of the user's people (owner only).
+    pub async fn revoke(
+        &self,
+        user: UserId,
+        person: PersonId,
+        share: ShareId,
+        now: DateTime<Utc>,
+    ) -> Result<Share> {
+        let who = self.authorize(user, person, Access::Read, now).await?;
+        if who.person.owner_id != user {
+            return Err(AppError::Forbidden(
+                "only the owner may revoke a share".to_string(),
+            ));
+        }
+        let shares = self.store.shares(person).await?;
+        if !shares.iter().any(|s| s.id == share) {
+            return Err(AppError::NotFound(format!("no share #{share}")));
+        }
+        Ok(self.store.revoke_audited(share, &self.actor(user)).await?)
+    }
+
+    /// Who read or changed a person's data (owner only).
+    pub async fn audit_log(
+        &self,
+        user: UserId,
+        person: PersonId,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<AuditRow>> {
+        let who = self.authorize(user, person, Access::Read, now).await?;
+        if who.person.owner_id != user {
+            return Err(AppError::Forbidden(
+                "only the owner may see who read this journal".to_string(),
+            ));
+        }
+        Ok(self.store.audit_log(person).await?)
+    }
+
+    /// The whole database as a backup (the command line's local user owns it
+    /// all); the export is audited.
+    pub async fn export(&self, user: UserId) -> Result<Backup> {
+        let backup = self.store.export().await?;
+        self.store
+            .audit(NewAudit {
+                user_id: Some(user),
+                person_id: None,
+                action: "export".to_string(),
+                detail: format!("{} entries", backup.entries.len()),
+                origin: self.origin.clone(),
+            })
+            .await?;
+        Ok(backup)
+    }
+
+    /// Restores a backup into an empty database, all or nothing.
+    pub async fn import(&self, backup: &Backup) -> Result<()> {
+        Ok(self.store.import(backup).await?)
+    }
+}
