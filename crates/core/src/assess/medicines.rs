@@ -320,7 +320,7 @@ pub fn alpha2delta(ctx: &Context, plan: &mut Plan) {
             .push(format!("{list} is taken now; its effect is not recorded"));
     }
     if alongside {
-        step.timing = Some("alongside-iron".to_string());
+        step.timing = Some(Timing::AlongsideIron);
         if let Some(day) = judged_on {
             plan.date(day, "review.after-iron", "review.after-iron", &[]);
         }
