@@ -16,7 +16,7 @@ use chrono::NaiveDate;
 
 use crate::assessment::Pathway;
 use crate::knowledge::{Knowledge, Profile};
-use crate::record::{LabResult, Record};
+use crate::record::{IvInfusion, LabResult, Record};
 use crate::units::LabTest;
 
 /// Micromoles of iron that one gram of transferrin binds: TSAT from iron and
@@ -147,6 +147,16 @@ pub fn paired_tsat<'a>(
         .filter(|r| distance(r) <= window && usable(r))
         .min_by_key(|r| (r.derived(), distance(r), std::cmp::Reverse(r.date)))
         .cloned()
+}
+
+/// Drawn within `post_infusion_blind_days` (28) from the day of one of
+/// `infusions`: iron values then read falsely high, and the plan does not act
+/// on them. The one rule for `assess` and for the chart's rings.
+pub fn soon_after_infusion(infusions: &[IvInfusion], day: NaiveDate) -> bool {
+    let window = Knowledge::get().common.post_infusion_blind_days;
+    infusions
+        .iter()
+        .any(|i| (0..window).contains(&(day - i.date).num_days()))
 }
 
 /// A result against an RLS aim.

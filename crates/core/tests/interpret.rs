@@ -304,3 +304,22 @@ fn typed_ids_profile_and_schedule_serialise_as_before() {
     let back: willis_core::Assessment = serde_json::from_value(json).expect("reads back");
     assert_eq!(back, a);
 }
+
+#[test]
+fn the_post_infusion_window_covers_the_infusion_day_up_to_its_limit() {
+    use willis_core::interpret::soon_after_infusion;
+    use willis_core::record::IvInfusion;
+    let window = Knowledge::get().common.post_infusion_blind_days;
+    let given = day("2026-10-01");
+    let infusions = [IvInfusion {
+        product: None,
+        dose_mg: None,
+        date: given,
+        response: None,
+    }];
+    let after = |d: i64| given + chrono::Duration::days(d);
+    assert!(!soon_after_infusion(&infusions, after(-1)));
+    assert!(soon_after_infusion(&infusions, given));
+    assert!(soon_after_infusion(&infusions, after(window - 1)));
+    assert!(!soon_after_infusion(&infusions, after(window)));
+}

@@ -359,11 +359,7 @@ fn tsat_points(record: &Record, as_of: NaiveDate) -> Vec<Point> {
 fn mark_post_infusion(infusions: &[willis_core::record::IvInfusion], points: &mut [Point]) {
     let window = Knowledge::get().common.post_infusion_blind_days;
     for p in points.iter_mut() {
-        let soon_after = infusions.iter().any(|i| {
-            let after = (p.date - i.date).num_days();
-            (0..window).contains(&after)
-        });
-        if soon_after {
+        if willis_core::interpret::soon_after_infusion(infusions, p.date) {
             p.hollow = true;
             p.label.push_str(&format!(
                 " (within {window} days of an infusion: reads falsely high, not used by the plan)"

@@ -5,7 +5,7 @@ use chrono::{Datelike, NaiveDate};
 
 use crate::assessment::*;
 pub use crate::interpret::TsatReading;
-use crate::interpret::{paired_tsat, tsat_series};
+use crate::interpret::{paired_tsat, soon_after_infusion, tsat_series};
 use crate::knowledge::{Common, ConditionRole, Effect, Knowledge, Profile, ProfileThresholds};
 use crate::record::*;
 use crate::units::LabTest;
@@ -298,10 +298,7 @@ impl<'a> Context<'a> {
 
     /// Drawn within 4 weeks after an infusion (however recorded).
     pub fn in_blind_window(&self, day: NaiveDate) -> bool {
-        self.infusions.iter().any(|i| {
-            let after = (day - i.date).num_days();
-            (0..self.common.post_infusion_blind_days).contains(&after)
-        })
+        soon_after_infusion(&self.infusions, day)
     }
 
     /// Every TSAT reading of [`tsat_series`] within the validity window and
@@ -590,12 +587,7 @@ fn panel<'a>(
     common: &Common,
     infusions: &[IvInfusion],
 ) -> Panel<'a> {
-    let in_blind_window = |day: NaiveDate| {
-        infusions.iter().any(|i: &IvInfusion| {
-            let after = (day - i.date).num_days();
-            (0..common.post_infusion_blind_days).contains(&after)
-        })
-    };
+    let in_blind_window = |day: NaiveDate| soon_after_infusion(infusions, day);
     let known = |test: LabTest| {
         record
             .labs
