@@ -186,7 +186,8 @@ pub enum Category {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Difference {
-    pub profile: String,
+    /// The other guideline profile, serialised as its id (`"aasm-2024"`).
+    pub profile: Profile,
     pub says: String,
 }
 

@@ -981,7 +981,7 @@ pub fn add_differences(ctx: &Context, plan: &mut Plan) {
                 "no iron step with these results".to_string()
             };
             differences.push(Difference {
-                profile: other.id().to_string(),
+                profile: other,
                 says: format!("{}: {says}", thresholds.title),
             });
         }
