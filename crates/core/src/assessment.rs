@@ -237,6 +237,11 @@ pub struct Warning {
     /// The rest of `text` after the title.
     #[serde(default)]
     pub detail: String,
+    /// The title without the subject's name in front, for a renderer that
+    /// shows it beside the subject: "can worsen RLS" for "Zoloft can worsen
+    /// RLS". Absent when the title does not start with the subject.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub about_subject: Option<String>,
     pub because: Vec<String>,
     pub sources: Vec<String>,
 }

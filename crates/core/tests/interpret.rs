@@ -323,3 +323,18 @@ fn the_post_infusion_window_covers_the_infusion_day_up_to_its_limit() {
     assert!(soon_after_infusion(&infusions, after(window - 1)));
     assert!(!soon_after_infusion(&infusions, after(window)));
 }
+
+#[test]
+fn a_warning_about_a_medicine_says_what_it_says_without_the_name() {
+    let mut r = record(vec![lab("ferritin", 45.0, "ng/mL", "2026-11-01")]);
+    let extra = json!({ "format": "willis-record/1",
+        "medications": [ { "name": "Zoloft", "started": "2026-01-01" } ] });
+    let meds = parse_json(&extra.to_string()).expect("a record");
+    r.medications = meds.medications;
+    let a = assess(&r, day("2026-11-22"), Profile::Irlssg2018);
+    let w = a
+        .warning("warn.aggravating-medication")
+        .expect("sertraline worsens RLS");
+    assert_eq!(w.title, "Zoloft can worsen RLS");
+    assert_eq!(w.about_subject.as_deref(), Some("can worsen RLS"));
+}

@@ -85,6 +85,13 @@ impl Plan {
         let title = fill(&text.title, values);
         let detail = fill(&text.detail, values);
         let sources = text.sources.clone();
+        // "{name} can worsen RLS" → "can worsen RLS", from the template, so
+        // that no renderer cuts a name off a sentence.
+        let about_subject = subject
+            .as_ref()
+            .and_then(|_| text.title.strip_prefix("{name}"))
+            .map(|rest| fill(rest.trim_start_matches([':', ' ']), values))
+            .filter(|rest| !rest.is_empty());
         self.warnings.push(Warning {
             id: RecId::new(id),
             level,
@@ -92,6 +99,7 @@ impl Plan {
             text: capitalise(format!("{title}. {detail}")),
             title: capitalise(title),
             detail,
+            about_subject,
             because,
             sources,
         });

@@ -716,15 +716,8 @@ fn medicines(record: &Record, a: &Assessment) -> Vec<MedicineRow> {
                 .iter()
                 .filter(|w| w.subject.as_deref() == Some(m.name.as_str()))
             {
-                let title = w.title.as_str();
                 // "Zoloft can worsen RLS" → "can worsen RLS (SSRI antidepressant)".
-                let short = title
-                    .get(..m.name.len())
-                    .filter(|head| head.eq_ignore_ascii_case(&m.name))
-                    .and_then(|_| title.get(m.name.len()..))
-                    .map(|rest| rest.trim_start_matches([':', ' ']))
-                    .filter(|rest| !rest.is_empty())
-                    .unwrap_or(title);
+                let short = w.about_subject.as_deref().unwrap_or(&w.title);
                 let mark = match (w.id.as_str(), m.class()) {
                     ("warn.aggravating-medication", Some(class)) => {
                         format!("{short} ({})", class.label)
