@@ -5,7 +5,8 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use crate::knowledge::Source;
+use crate::knowledge::{Profile, Source};
+pub use crate::record::OralSchedule;
 
 pub const ASSESSMENT_FORMAT: &str = "willis-assessment/1";
 
@@ -85,6 +86,90 @@ pub struct IronStatus {
     pub usable: bool,
 }
 
+/// A recommendation, warning or schedule id of DESIGN.md's table
+/// (`"iron.iv"`, `"warn.anemia"`, `"retest.iron"`): a stable contract,
+/// serialised as the plain string. Compares with `&str` directly
+/// (`step.id == "iron.iv"`).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct RecId(String);
+
+impl RecId {
+    pub fn new(id: impl Into<String>) -> RecId {
+        RecId(id.into())
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for RecId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::ops::Deref for RecId {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl AsRef<str> for RecId {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::borrow::Borrow<str> for RecId {
+    fn borrow(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<&str> for RecId {
+    fn from(id: &str) -> RecId {
+        RecId(id.to_string())
+    }
+}
+
+impl PartialEq<str> for RecId {
+    fn eq(&self, other: &str) -> bool {
+        self.0 == other
+    }
+}
+
+impl PartialEq<&str> for RecId {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
+    }
+}
+
+impl PartialEq<RecId> for &str {
+    fn eq(&self, other: &RecId) -> bool {
+        *self == other.0
+    }
+}
+
+/// When `drug.alpha2delta` may start (`"alongside-iron"`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Timing {
+    /// Severe RLS: it may start together with iron.
+    AlongsideIron,
+}
+
+impl Timing {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Timing::AlongsideIron => "alongside-iron",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Category {
@@ -101,13 +186,14 @@ pub enum Category {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Difference {
-    pub profile: String,
+    /// The other guideline profile, serialised as its id (`"aasm-2024"`).
+    pub profile: Profile,
     pub says: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Step {
-    pub id: String,
+    pub id: RecId,
     pub category: Category,
     pub title: String,
     pub detail: String,
@@ -117,11 +203,11 @@ pub struct Step {
     pub due: Option<NaiveDate>,
     /// For `iron.oral`: `daily` or `alternate-day`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub schedule: Option<String>,
+    pub schedule: Option<OralSchedule>,
     /// For `drug.alpha2delta`: `alongside-iron` when it may start together with
     /// iron (severe RLS); absent when iron has been dealt with.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub timing: Option<String>,
+    pub timing: Option<Timing>,
     /// What the step is about (medicine names), when it is about something named.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub subject: Option<String>,
@@ -139,11 +225,23 @@ pub enum Level {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Warning {
-    pub id: String,
+    pub id: RecId,
     pub level: Level,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub subject: Option<String>,
+    /// The whole warning: `title`, ". ", `detail`, starting with a capital.
     pub text: String,
+    /// The short heading of the warning (the first part of `text`).
+    #[serde(default)]
+    pub title: String,
+    /// The rest of `text` after the title.
+    #[serde(default)]
+    pub detail: String,
+    /// The title without the subject's name in front, for a renderer that
+    /// shows it beside the subject: "can worsen RLS" for "Zoloft can worsen
+    /// RLS". Absent when the title does not start with the subject.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub about_subject: Option<String>,
     pub because: Vec<String>,
     pub sources: Vec<String>,
 }
@@ -151,8 +249,15 @@ pub struct Warning {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ScheduleItem {
     pub date: NaiveDate,
-    pub id: String,
+    pub id: RecId,
+    /// `title`, ": ", `detail`: the joined text, kept for compatibility.
     pub what: String,
+    /// What happens on the date, in a few words.
+    #[serde(default)]
+    pub title: String,
+    /// How and why.
+    #[serde(default)]
+    pub detail: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -160,7 +265,8 @@ pub struct Assessment {
     pub format: String,
     pub as_of: NaiveDate,
     pub knowledge: String,
-    pub guideline: String,
+    /// The guideline profile applied, serialised as its id (`"irlssg-2018"`).
+    pub guideline: Profile,
     pub pathway: Pathway,
     pub diagnosis: Diagnosis,
     pub severity: Severity,

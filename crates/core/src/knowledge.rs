@@ -26,12 +26,18 @@ pub struct Source {
     pub year: u16,
 }
 
-/// The guideline whose thresholds the engine applies.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+/// The guideline whose thresholds the engine applies. Serialised as its id
+/// (`"irlssg-2018"`), as in `Assessment.guideline`.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize, Deserialize,
+)]
 pub enum Profile {
     #[default]
+    #[serde(rename = "irlssg-2018")]
     Irlssg2018,
+    #[serde(rename = "aasm-2024")]
     Aasm2024,
+    #[serde(rename = "rlsf-2021")]
     Rlsf2021,
 }
 
@@ -44,6 +50,23 @@ impl Profile {
             Profile::Aasm2024 => "aasm-2024",
             Profile::Rlsf2021 => "rlsf-2021",
         }
+    }
+
+    /// The id, as [`Profile::id`]: `"irlssg-2018"`, `"aasm-2024"`, `"rlsf-2021"`.
+    pub fn as_str(self) -> &'static str {
+        self.id()
+    }
+}
+
+impl PartialEq<str> for Profile {
+    fn eq(&self, other: &str) -> bool {
+        self.id() == other
+    }
+}
+
+impl PartialEq<&str> for Profile {
+    fn eq(&self, other: &&str) -> bool {
+        self.id() == *other
     }
 }
 

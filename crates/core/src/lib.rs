@@ -9,6 +9,7 @@ mod assess;
 pub mod assessment;
 pub mod error;
 mod future;
+pub mod interpret;
 pub mod knowledge;
 pub mod parse;
 pub mod record;
@@ -16,8 +17,15 @@ pub mod units;
 mod wire;
 
 pub use assess::{assess, iron_given, IronGiven};
-pub use assessment::{Assessment, Category, DiagnosisStatus, Level, Pathway, Step, Warning};
+pub use assessment::{
+    Assessment, Category, DiagnosisStatus, Level, OralSchedule, Pathway, RecId, ScheduleItem, Step,
+    Timing, Warning,
+};
 pub use error::RecordError;
+pub use interpret::{
+    interpret, iron_thresholds, tsat_series, Interpretation, IronThresholds, Position, RlsTarget,
+    TsatBasis, TsatReading,
+};
 pub use knowledge::{Knowledge, Profile, KNOWLEDGE_VERSION};
 pub use parse::{parse_json, parse_toml, read_record, read_record_file, read_record_on};
 pub use record::Record;

@@ -231,6 +231,23 @@ impl OralSchedule {
             OralSchedule::AlternateDay => "alternate-day",
         }
     }
+
+    /// As [`OralSchedule::name`]: `"daily"` or `"alternate-day"`.
+    pub fn as_str(self) -> &'static str {
+        self.name()
+    }
+}
+
+impl std::fmt::Display for OralSchedule {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl PartialEq<&str> for OralSchedule {
+    fn eq(&self, other: &&str) -> bool {
+        self.name() == *other
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]

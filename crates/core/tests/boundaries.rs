@@ -357,7 +357,7 @@ fn oral_schedule(a: &Assessment) -> String {
     a.step("iron.oral")
         .unwrap_or_else(|| panic!("no iron.oral in: {}", ids(a)))
         .schedule
-        .clone()
+        .map(|s| s.to_string())
         .expect("iron.oral carries a schedule")
 }
 
@@ -392,7 +392,7 @@ fn base_record_is_likely_rls_adult_with_iv_iron() {
     );
     // 2026.2: IRLS 24 is severe, so the first-line medicine may start alongside iron.
     let drug = a.step("drug.alpha2delta").expect("drug.alpha2delta");
-    assert_eq!(drug.timing.as_deref(), Some("alongside-iron"));
+    assert_eq!(drug.timing.map(|t| t.as_str()), Some("alongside-iron"));
 }
 
 // ---------------------------------------------------------------------------
@@ -2147,7 +2147,7 @@ fn alpha2delta_alongside_iv_iron_at_irls_21() {
     let a = Rec::new().panel(45.0, 25.0).irls(Some(21)).assess();
     expect(&a, &["iron.iv", "drug.alpha2delta"], &[]);
     let drug = a.step("drug.alpha2delta").expect("drug.alpha2delta");
-    assert_eq!(drug.timing.as_deref(), Some("alongside-iron"));
+    assert_eq!(drug.timing.map(|t| t.as_str()), Some("alongside-iron"));
     assert!(drug
         .detail
         .contains(&(as_of() + Duration::days(42)).to_string()));
@@ -3793,7 +3793,7 @@ fn alpha2delta_alongside_new_oral_iron_at_irls_21() {
     let a = new_oral_only(21).assess();
     expect(&a, &["iron.oral", "drug.alpha2delta"], &["iron.iv"]);
     let drug = a.step("drug.alpha2delta").unwrap();
-    assert_eq!(drug.timing.as_deref(), Some("alongside-iron"));
+    assert_eq!(drug.timing.map(|t| t.as_str()), Some("alongside-iron"));
     assert_eq!(
         scheduled_on(&a, "review.after-iron"),
         [as_of() + Duration::days(84)]
@@ -3815,7 +3815,10 @@ fn alpha2delta_alongside_an_infusion_wait_at_irls_21() {
     let a = infused(20, Some("improved")).irls(Some(21)).assess();
     expect(&a, &["iron.iv-wait", "drug.alpha2delta"], &["iron.iv"]);
     assert_eq!(
-        a.step("drug.alpha2delta").unwrap().timing.as_deref(),
+        a.step("drug.alpha2delta")
+            .unwrap()
+            .timing
+            .map(|t| t.as_str()),
         Some("alongside-iron")
     );
     assert_eq!(

@@ -939,7 +939,7 @@ fn check_shape(a: &Assessment, as_of: NaiveDate) -> Result<(), TestCaseError> {
         }
         cited.extend(step.sources.iter().cloned());
         if step.id == "iron.oral" {
-            let schedule = step.schedule.as_deref();
+            let schedule = step.schedule.map(|s| s.as_str());
             prop_assert!(
                 matches!(schedule, Some("daily" | "alternate-day")),
                 "iron.oral with schedule {schedule:?}"
@@ -1969,7 +1969,7 @@ fn iv_iron_and_iron_not_indicated_never_together() {
     assert!(
         default
             .step("drug.alpha2delta")
-            .is_none_or(|s| s.timing.as_deref() == Some("alongside-iron")),
+            .is_none_or(|s| s.timing.map(|t| t.as_str()) == Some("alongside-iron")),
         "{:?}",
         default.ids()
     );

@@ -185,7 +185,7 @@ fn no_iron_dealt_with_text_beside_an_infusion() {
     let a = plan(&record(json!({})), Profile::Irlssg2018);
     assert!(a.has("iron.iv"));
     let drug = a.step("drug.alpha2delta").expect("severe: alongside iron");
-    assert_eq!(drug.timing.as_deref(), Some("alongside-iron"));
+    assert_eq!(drug.timing.map(|t| t.as_str()), Some("alongside-iron"));
     assert!(!drug.detail.contains("iron dealt with"), "{}", drug.detail);
     let iv = a.step("iron.iv").expect("iron.iv");
     assert!(

@@ -61,11 +61,11 @@ const TEXT_COLOUR: &str = "#333333";
 const NOTE_COLOUR: &str = "#555555";
 
 /// Ferritin (µg/L) and TSAT (%) over time, in two panels that share the date
-/// axis, with the rules' threshold lines (ferritin 75, 100 and 300 µg/L, TSAT
-/// 20 and 45 %), IV infusions as labelled vertical lines and oral iron courses
-/// shaded from start to stop (or to `as_of`). TSAT not reported by the lab is
-/// derived from iron and TIBC (or transferrin) measured on the same day, and
-/// its point says so.
+/// axis, with the rules' threshold lines ([`willis_core::iron_thresholds`]),
+/// IV infusions as labelled vertical lines and oral iron courses
+/// shaded from start to stop (or to `as_of`). TSAT comes from
+/// [`willis_core::tsat_series`] (reported, or derived from iron and TIBC or
+/// transferrin drawn on the same day), and a derived point says so.
 pub fn iron_chart(record: &Record, as_of: NaiveDate) -> Chart {
     let mut ferritin: Vec<Point> = labs(record, LabTest::Ferritin, as_of)
         .map(|l| Point {
@@ -94,7 +94,7 @@ pub fn iron_chart(record: &Record, as_of: NaiveDate) -> Chart {
         as_of,
         IRON_MIN_SPAN_DAYS,
     );
-    let thresholds = IronThresholds::from_knowledge();
+    let thresholds = willis_core::iron_thresholds();
 
     let ferritin_top = nice_top(
         max_of(ferritin.iter().map(|p| p.value)).max(max_of(thresholds.ferritin.iter().copied())),
@@ -329,49 +329,28 @@ fn labs(record: &Record, test: LabTest, as_of: NaiveDate) -> impl Iterator<Item 
 }
 
 /// TSAT as reported, or else derived from iron and TIBC (or transferrin)
-/// drawn on the same day, one point a day.
+/// drawn on the same day, as the plan reads it ([`willis_core::tsat_series`]);
+/// a derived value that cannot be real (above 100 %) is not drawn.
 fn tsat_points(record: &Record, as_of: NaiveDate) -> Vec<Point> {
-    let given: Vec<&LabResult> = labs(record, LabTest::Tsat, as_of).collect();
-    let mut points: Vec<Point> = given
-        .iter()
-        .map(|l| Point {
-            date: l.date,
-            value: l.value,
-            label: format!("{}: TSAT {} %", l.date, num(l.value)),
+    willis_core::tsat_series(record, as_of)
+        .into_iter()
+        .filter(|r| r.plausible())
+        .map(|r| Point {
+            date: r.date,
+            value: r.percent,
+            label: if r.derived() {
+                format!(
+                    "{}: TSAT {} % ({})",
+                    r.date,
+                    num(r.percent),
+                    r.basis.words()
+                )
+            } else {
+                format!("{}: TSAT {} %", r.date, num(r.percent))
+            },
             hollow: false,
         })
-        .collect();
-    let same_day = |test: LabTest, date: NaiveDate| {
-        labs(record, test, as_of)
-            .filter(|l| l.date == date)
-            .last()
-            .map(|l| l.value)
-    };
-    for iron in labs(record, LabTest::Iron, as_of) {
-        let date = iron.date;
-        if given.iter().any(|l| l.date == date) || points.iter().any(|p| p.date == date) {
-            continue;
-        }
-        // Each gram of transferrin binds 25.1 µmol of iron (as in willis-core).
-        let derived = same_day(LabTest::Tibc, date)
-            .map(|tibc| (iron.value / tibc * 100.0, "iron and TIBC"))
-            .or_else(|| {
-                same_day(LabTest::Transferrin, date)
-                    .map(|t| (iron.value / (t * 25.1) * 100.0, "iron and transferrin"))
-            });
-        if let Some((percent, basis)) = derived {
-            if percent.is_finite() && percent <= 100.0 {
-                points.push(Point {
-                    date,
-                    value: percent,
-                    label: format!("{date}: TSAT {} % (derived from {basis})", num(percent)),
-                    hollow: false,
-                });
-            }
-        }
-    }
-    points.sort_by_key(|p| p.date);
-    points
+        .collect()
 }
 
 /// Rings instead of dots for iron values drawn within the post-infusion
@@ -380,48 +359,12 @@ fn tsat_points(record: &Record, as_of: NaiveDate) -> Vec<Point> {
 fn mark_post_infusion(infusions: &[willis_core::record::IvInfusion], points: &mut [Point]) {
     let window = Knowledge::get().common.post_infusion_blind_days;
     for p in points.iter_mut() {
-        let soon_after = infusions.iter().any(|i| {
-            let after = (p.date - i.date).num_days();
-            (0..window).contains(&after)
-        });
-        if soon_after {
+        if willis_core::interpret::soon_after_infusion(infusions, p.date) {
             p.hollow = true;
             p.label.push_str(&format!(
                 " (within {window} days of an infusion: reads falsely high, not used by the plan)"
             ));
         }
-    }
-}
-
-/// The ferritin and TSAT values the rules compare against, from the compiled-in
-/// knowledge: every profile's oral and IV ferritin limits, the alternate-day
-/// and "oral stops helping" ferritin, the TSAT limits for IV and oral iron and
-/// the TSAT at which iron is never given.
-struct IronThresholds {
-    ferritin: Vec<f64>,
-    tsat: Vec<f64>,
-}
-
-impl IronThresholds {
-    fn from_knowledge() -> IronThresholds {
-        let k = Knowledge::get();
-        let mut ferritin = vec![
-            k.common.oral_alternate_day_above,
-            k.common.oral_continue_below,
-        ];
-        let mut tsat = vec![k.common.tsat_never_iron_from];
-        for p in k.profiles.values() {
-            ferritin.push(p.iv_ferritin_below);
-            ferritin.push(p.oral_ferritin_at_most);
-            tsat.extend(p.iv_also_when_tsat_below);
-            tsat.extend(p.oral_also_when_tsat_below);
-        }
-        for list in [&mut ferritin, &mut tsat] {
-            list.retain(|v| v.is_finite());
-            list.sort_by(f64::total_cmp);
-            list.dedup();
-        }
-        IronThresholds { ferritin, tsat }
     }
 }
 

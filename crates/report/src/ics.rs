@@ -9,8 +9,7 @@
 //! DTSTAMP), so the same assessment and `now` give the same bytes.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use willis_core::knowledge::Knowledge;
-use willis_core::Assessment;
+use willis_core::{Assessment, OralSchedule};
 
 /// How far ahead oral iron doses are put in the calendar, unless told otherwise.
 pub const DEFAULT_HORIZON_DAYS: u32 = 84;
@@ -57,7 +56,7 @@ pub fn calendar(assessment: &Assessment, now: DateTime<Utc>, horizon_days: u32) 
 
     for item in &assessment.schedule {
         let uid = unique_uid(&item.id, item.date);
-        let summary = summary_of(&item.what);
+        let summary = item.title.as_str();
         ics.line("BEGIN:VEVENT");
         ics.prop_text("UID", &uid);
         ics.line(&format!("DTSTAMP:{stamp}"));
@@ -66,7 +65,7 @@ pub fn calendar(assessment: &Assessment, now: DateTime<Utc>, horizon_days: u32) 
             "DTEND;VALUE=DATE:{}",
             ics_date(item.date.succ_opt().unwrap_or(item.date))
         ));
-        ics.prop_text("SUMMARY", &summary);
+        ics.prop_text("SUMMARY", summary);
         ics.prop_text(
             "DESCRIPTION",
             &format!(
@@ -86,9 +85,10 @@ pub fn calendar(assessment: &Assessment, now: DateTime<Utc>, horizon_days: u32) 
     }
 
     if let Some(step) = assessment.step("iron.oral") {
-        let interval: i64 = match step.schedule.as_deref() {
-            Some("alternate-day") => 2,
-            _ => 1,
+        let schedule = step.schedule.unwrap_or(OralSchedule::Daily);
+        let interval: i64 = match schedule {
+            OralSchedule::AlternateDay => 2,
+            OralSchedule::Daily => 1,
         };
         let first = step
             .due
@@ -116,11 +116,7 @@ pub fn calendar(assessment: &Assessment, now: DateTime<Utc>, horizon_days: u32) 
                 "DESCRIPTION",
                 &format!(
                     "{}\n\n{}\n\nFrom the Willis plan of {} (iron.oral, {}).\n\n{}",
-                    step.title,
-                    step.detail,
-                    assessment.as_of,
-                    step.schedule.as_deref().unwrap_or("daily"),
-                    assessment.disclaimer
+                    step.title, step.detail, assessment.as_of, schedule, assessment.disclaimer
                 ),
             );
             ics.line("CATEGORIES:Willis");
@@ -141,26 +137,6 @@ pub fn calendar(assessment: &Assessment, now: DateTime<Utc>, horizon_days: u32) 
 /// The number of events (VEVENT components) in a calendar written by [`calendar`].
 pub fn event_count(ics: &str) -> usize {
     ics.split("\r\n").filter(|l| *l == "BEGIN:VEVENT").count()
-}
-
-/// A schedule item's `what` is "title: detail" from the knowledge texts: the
-/// summary is the title when it is one of them, else the text up to the first
-/// ": " that starts a sentence, else all of it.
-fn summary_of(what: &str) -> String {
-    let titles = Knowledge::get()
-        .texts
-        .values()
-        .map(|t| t.title.as_str())
-        .filter(|t| {
-            what.len() > t.len() && what.starts_with(t) && what[t.len()..].starts_with(": ")
-        })
-        .max_by_key(|t| t.len());
-    if let Some(title) = titles {
-        return title.to_string();
-    }
-    what.match_indices(": ")
-        .find(|(i, _)| what[i + 2..].chars().next().is_some_and(char::is_uppercase))
-        .map_or_else(|| what.to_string(), |(i, _)| what[..i].to_string())
 }
 
 fn ics_date(date: NaiveDate) -> String {
@@ -233,18 +209,5 @@ mod tests {
     #[test]
     fn escapes_text() {
         assert_eq!(escape_text("a,b;c\\d\ne"), "a\\,b\\;c\\\\d\\ne");
-    }
-
-    #[test]
-    fn summaries_from_titles() {
-        assert_eq!(
-            summary_of("Six weeks after the infusion: has RLS improved?: Note whether"),
-            "Six weeks after the infusion: has RLS improved?"
-        );
-        assert_eq!(
-            summary_of("Something new: has a colon: Then the detail"),
-            "Something new: has a colon"
-        );
-        assert_eq!(summary_of("no colon at all"), "no colon at all");
     }
 }

@@ -170,7 +170,7 @@ fn schedule_items_come_back_as_all_day_events() {
 fn daily_oral_iron_is_one_repeating_evening_event() {
     let a = daily();
     assert_eq!(
-        a.step("iron.oral").unwrap().schedule.as_deref(),
+        a.step("iron.oral").unwrap().schedule.map(|s| s.as_str()),
         Some("daily")
     );
     let ics = calendar(&a, now(), DEFAULT_HORIZON_DAYS);
@@ -211,7 +211,7 @@ fn daily_oral_iron_is_one_repeating_evening_event() {
 fn alternate_day_oral_iron_repeats_every_other_day() {
     let a = alternate_day();
     assert_eq!(
-        a.step("iron.oral").unwrap().schedule.as_deref(),
+        a.step("iron.oral").unwrap().schedule.map(|s| s.as_str()),
         Some("alternate-day")
     );
     let ics = calendar(&a, now(), DEFAULT_HORIZON_DAYS);

@@ -4,6 +4,8 @@
 use chrono::{Datelike, NaiveDate};
 
 use crate::assessment::*;
+pub use crate::interpret::TsatReading;
+use crate::interpret::{paired_tsat, soon_after_infusion, tsat_series};
 use crate::knowledge::{Common, ConditionRole, Effect, Knowledge, Profile, ProfileThresholds};
 use crate::record::*;
 use crate::units::LabTest;
@@ -41,7 +43,7 @@ pub struct Context<'a> {
 #[derive(Debug, Clone, Default)]
 pub struct Panel<'a> {
     pub ferritin: Option<&'a LabResult>,
-    pub tsat: Option<Tsat<'a>>,
+    pub tsat: Option<TsatReading<'a>>,
     /// Older than the staleness limit on `as_of`.
     pub stale: bool,
     /// Drawn before the latest infusion, so it says nothing about stores now.
@@ -49,15 +51,7 @@ pub struct Panel<'a> {
     /// Ferritins skipped because they were drawn within 4 weeks after an infusion.
     pub skipped_post_infusion: Vec<&'a LabResult>,
     /// A derived TSAT paired with the ferritin that reads above 100 %.
-    pub implausible: Option<Tsat<'a>>,
-}
-
-#[derive(Debug, Clone)]
-pub struct Tsat<'a> {
-    pub percent: f64,
-    pub basis: &'static str,
-    /// The labs the value comes from (the TSAT itself, or iron and TIBC/transferrin).
-    pub labs: Vec<&'a LabResult>,
+    pub implausible: Option<TsatReading<'a>>,
 }
 
 impl<'a> Panel<'a> {
@@ -88,7 +82,7 @@ impl<'a> Panel<'a> {
         IronStatus {
             ferritin_ug_per_l: self.ferritin.map(|l| round1(l.value)),
             tsat_percent: self.tsat.as_ref().map(|t| round1(t.percent)),
-            tsat_basis: self.tsat.as_ref().map(|t| t.basis.to_string()),
+            tsat_basis: self.tsat.as_ref().map(|t| t.basis.words().to_string()),
             measured_on: self.ferritin.map(|l| l.date),
             usable: self.is_current() && self.tsat.is_some(),
         }
@@ -285,15 +279,6 @@ impl<'a> Context<'a> {
     }
 }
 
-/// One TSAT reading: given, or derived from iron with TIBC or transferrin
-/// drawn the same day.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct TsatReading {
-    pub percent: f64,
-    pub date: NaiveDate,
-    pub derived: bool,
-}
-
 impl<'a> Context<'a> {
     /// The recorded condition this dopaminergic medicine treats, when it is
     /// taken for another disease (Parkinson's disease, prolactinoma, ...).
@@ -313,47 +298,18 @@ impl<'a> Context<'a> {
 
     /// Drawn within 4 weeks after an infusion (however recorded).
     pub fn in_blind_window(&self, day: NaiveDate) -> bool {
-        self.infusions.iter().any(|i| {
-            let after = (day - i.date).num_days();
-            (0..self.common.post_infusion_blind_days).contains(&after)
-        })
+        soon_after_infusion(&self.infusions, day)
     }
 
-    /// Every TSAT reading within the validity window and outside the
-    /// post-infusion blind window: given ones, and ones derived from iron and
-    /// TIBC (or transferrin) drawn on the same day.
-    fn tsat_readings(&self) -> Vec<TsatReading> {
-        let usable = |day: NaiveDate| {
-            day <= self.as_of
-                && self.days_since(day) <= self.common.lab_stale_after_days
-                && !self.in_blind_window(day)
-        };
-        let labs = || self.record.labs.iter().filter(|l| usable(l.date));
-        let on = |test: LabTest, day: NaiveDate| labs().find(|l| l.test == test && l.date == day);
-        let mut readings: Vec<TsatReading> = labs()
-            .filter(|l| l.test == LabTest::Tsat)
-            .map(|l| TsatReading {
-                percent: l.value,
-                date: l.date,
-                derived: false,
-            })
-            .collect();
-        for iron in labs().filter(|l| l.test == LabTest::Iron) {
-            let given_that_day = readings.iter().any(|r| !r.derived && r.date == iron.date);
-            if given_that_day {
-                continue;
-            }
-            let tibc = on(LabTest::Tibc, iron.date);
-            let transferrin = on(LabTest::Transferrin, iron.date);
-            if let Some(t) = derive_tsat(iron, tibc, transferrin) {
-                readings.push(TsatReading {
-                    percent: t.percent,
-                    date: iron.date,
-                    derived: true,
-                });
-            }
-        }
-        readings
+    /// Every TSAT reading of [`tsat_series`] within the validity window and
+    /// outside the post-infusion blind window.
+    fn tsat_readings(&self) -> Vec<TsatReading<'a>> {
+        let mut series = tsat_series(self.record, self.as_of);
+        series.retain(|r| {
+            self.days_since(r.date) <= self.common.lab_stale_after_days
+                && !self.in_blind_window(r.date)
+        });
+        series
     }
 
     /// The TSATs that iron rule 1 looks at (2026.2): every TSAT in the
@@ -365,25 +321,11 @@ impl<'a> Context<'a> {
     /// as examples, the safer reading (DESIGN.md, Never: "any iron when any
     /// usable TSAT >= 45 %"). Implausible derived values are included (see
     /// [`Context::implausible_tsats`]); rules comparing with 45 % leave them out.
-    pub fn overload_tsats(&self) -> Vec<TsatReading> {
+    pub fn overload_tsats(&self) -> Vec<TsatReading<'a>> {
         let mut chosen = self.tsat_readings();
-        if let (Some(t), Some(f)) = (&self.panel.tsat, self.panel.ferritin) {
-            if !self.panel.stale {
-                chosen.push(TsatReading {
-                    percent: t.percent,
-                    date: t.labs.first().map_or(f.date, |l| l.date),
-                    derived: t.basis != "given",
-                });
-            }
-        }
-        if let (Some(t), Some(f)) = (&self.panel.implausible, self.panel.ferritin) {
-            if !self.panel.stale {
-                chosen.push(TsatReading {
-                    percent: t.percent,
-                    date: t.labs.first().map_or(f.date, |l| l.date),
-                    derived: true,
-                });
-            }
+        if !self.panel.stale {
+            chosen.extend(self.panel.tsat.iter().cloned());
+            chosen.extend(self.panel.implausible.iter().cloned());
         }
         chosen
     }
@@ -393,14 +335,14 @@ impl<'a> Context<'a> {
     /// Only the paired, the newest, and those drawn on or after the panel's
     /// ferritin: an impossible value that a later panel already repeated asks
     /// for nothing more (unlike a real TSAT >= 45 %, which always counts).
-    pub fn implausible_tsats(&self) -> Vec<TsatReading> {
+    pub fn implausible_tsats(&self) -> Vec<TsatReading<'a>> {
         let all = self.overload_tsats();
         let newest = all.iter().map(|r| r.date).max();
         let panel_day = self.panel.ferritin.map(|f| f.date);
         let paired = self.panel.implausible.as_ref().map(|t| t.percent);
         let mut out: Vec<TsatReading> = all
             .into_iter()
-            .filter(|r| r.derived && r.percent > self.common.tsat_implausible_above)
+            .filter(|r| !r.plausible())
             .filter(|r| {
                 Some(r.date) == newest
                     || panel_day.is_some_and(|d| r.date >= d)
@@ -645,12 +587,7 @@ fn panel<'a>(
     common: &Common,
     infusions: &[IvInfusion],
 ) -> Panel<'a> {
-    let in_blind_window = |day: NaiveDate| {
-        infusions.iter().any(|i: &IvInfusion| {
-            let after = (day - i.date).num_days();
-            (0..common.post_infusion_blind_days).contains(&after)
-        })
-    };
+    let in_blind_window = |day: NaiveDate| soon_after_infusion(infusions, day);
     let known = |test: LabTest| {
         record
             .labs
@@ -673,33 +610,11 @@ fn panel<'a>(
             ..Panel::default()
         };
     };
-    let near = |l: &&LabResult| {
-        (l.date - f.date).num_days().abs() <= common.tsat_pairing_days && !in_blind_window(l.date)
-    };
-    let closest = |test: LabTest| {
-        known(test).filter(near).min_by_key(|l| {
-            (
-                (l.date - f.date).num_days().abs(),
-                std::cmp::Reverse(l.date),
-            )
-        })
-    };
-    let paired = closest(LabTest::Tsat)
-        .map(|l| Tsat {
-            percent: l.value,
-            basis: "given",
-            labs: vec![l],
-        })
-        .or_else(|| {
-            derive_tsat(
-                closest(LabTest::Iron)?,
-                closest(LabTest::Tibc),
-                closest(LabTest::Transferrin),
-            )
-        });
+    let series = tsat_series(record, as_of);
+    let paired = paired_tsat(&series, f.date, |r| !in_blind_window(r.date));
     // A derived TSAT above 100 % cannot be real: it is reported, never used.
     let (tsat, implausible) = match paired {
-        Some(t) if t.percent > common.tsat_implausible_above => (None, Some(t)),
+        Some(t) if !t.plausible() => (None, Some(t)),
         other => (other, None),
     };
     Panel {
@@ -710,29 +625,6 @@ fn panel<'a>(
         before_last_infusion: infusions.last().is_some_and(|i| f.date < i.date),
         skipped_post_infusion: skipped,
     }
-}
-
-/// TSAT from iron with TIBC (iron ÷ TIBC × 100) or, without TIBC, with
-/// transferrin (iron in µmol/L ÷ (transferrin in g/L × 25.1) × 100).
-pub fn derive_tsat<'a>(
-    iron: &'a LabResult,
-    tibc: Option<&'a LabResult>,
-    transferrin: Option<&'a LabResult>,
-) -> Option<Tsat<'a>> {
-    if let Some(tibc) = tibc {
-        return Some(Tsat {
-            percent: iron.value / tibc.value * 100.0,
-            basis: "derived from iron and TIBC",
-            labs: vec![iron, tibc],
-        });
-    }
-    let transferrin = transferrin?;
-    // Each gram of transferrin binds 25.1 µmol of iron.
-    Some(Tsat {
-        percent: iron.value / (transferrin.value * 25.1) * 100.0,
-        basis: "derived from iron and transferrin",
-        labs: vec![iron, transferrin],
-    })
 }
 
 #[cfg(test)]

@@ -328,16 +328,16 @@ fn adult(ctx: &Context, p: &ProfileThresholds, plan: &mut Plan) {
                     format!("{reading}: ferritin below {}", show(c.oral_continue_below)),
                 ],
             );
-            step.schedule = Some("daily".to_string());
+            step.schedule = Some(OralSchedule::Daily);
             add_ppi_note(ctx, step);
         }
     } else if let Some(course) = current {
         if f < c.oral_continue_below {
             let alternate = f > c.oral_alternate_day_above;
             let (key, schedule) = if alternate {
-                ("iron.oral.alternate-day", "alternate-day")
+                ("iron.oral.alternate-day", OralSchedule::AlternateDay)
             } else {
-                ("iron.oral.continue", "daily")
+                ("iron.oral.continue", OralSchedule::Daily)
             };
             let step = plan.step(
                 "iron.oral",
@@ -360,7 +360,7 @@ fn adult(ctx: &Context, p: &ProfileThresholds, plan: &mut Plan) {
                     },
                 ],
             );
-            step.schedule = Some(schedule.to_string());
+            step.schedule = Some(schedule);
             add_ppi_note(ctx, step);
         } else if !plan.has("iron.iv") && !plan.has("iron.iv-repeat") {
             // iron.not-indicated cannot stand beside an infusion the plan asks for.
@@ -403,7 +403,7 @@ fn adult(ctx: &Context, p: &ProfileThresholds, plan: &mut Plan) {
             show(c.tsat_never_iron_from)
         ));
         let step = plan.step("iron.oral", "iron.oral", Category::Treatment, &[], because);
-        step.schedule = Some("daily".to_string());
+        step.schedule = Some(OralSchedule::Daily);
         step.sources.extend(p.sources.iter().cloned());
         add_ppi_note(ctx, step);
     }
@@ -662,7 +662,7 @@ fn pregnancy(ctx: &Context, p: &ProfileThresholds, plan: &mut Plan) {
                 show(c.pregnancy_oral_below)
             )],
         );
-        step.schedule = Some("daily".to_string());
+        step.schedule = Some(OralSchedule::Daily);
     } else if inflamed_undecidable(ctx, plan, Some(t)) {
         // The inflamed-ferritin rule holds in every pathway: a raised CRP and
         // a TSAT under 20 % mean this ferritin cannot say "enough iron".
@@ -768,7 +768,7 @@ fn pediatric(ctx: &Context, p: &ProfileThresholds, plan: &mut Plan) {
                 show(p.pediatric_oral_below)
             )],
         );
-        step.schedule = Some("daily".to_string());
+        step.schedule = Some(OralSchedule::Daily);
         step.sources.extend(p.sources.iter().cloned());
         if ctx.record.patient.weight_kg.is_none() {
             plan.note_missing("the child's weight, to size the iron dose");
@@ -786,7 +786,7 @@ fn pediatric(ctx: &Context, p: &ProfileThresholds, plan: &mut Plan) {
                 show(upper)
             )],
         );
-        step.schedule = Some("daily".to_string());
+        step.schedule = Some(OralSchedule::Daily);
         step.sources.extend(p.sources.iter().cloned());
     } else if inflamed_undecidable(ctx, plan, Some(t)) {
         // A raised CRP with a low TSAT: this ferritin decides nothing.
@@ -928,7 +928,7 @@ fn signature(plan: &Plan) -> Vec<String> {
         .filter(|s| s.id.starts_with("iron."))
         .map(|s| match &s.schedule {
             Some(schedule) => format!("{} ({schedule})", s.id),
-            None => s.id.clone(),
+            None => s.id.to_string(),
         })
         .collect()
 }
@@ -981,7 +981,7 @@ pub fn add_differences(ctx: &Context, plan: &mut Plan) {
                 "no iron step with these results".to_string()
             };
             differences.push(Difference {
-                profile: other.id().to_string(),
+                profile: other,
                 says: format!("{}: {says}", thresholds.title),
             });
         }

@@ -149,7 +149,7 @@ pub fn lab_quality(ctx: &Context, plan: &mut Plan) {
     };
     let mut labs = vec![ferritin];
     if let Some(t) = &panel.tsat {
-        labs.extend(t.labs.iter().copied());
+        labs.extend(t.inputs.iter().copied());
     }
     let mut which = Vec::new();
     for lab in &labs {

@@ -7,7 +7,7 @@ use chrono::{Duration, NaiveDate};
 use super::context::{show, Context};
 use super::plan::Plan;
 use crate::assessment::*;
-use crate::knowledge::{ConditionRole, Effect};
+use crate::knowledge::{ConditionRole, Effect, Profile};
 use crate::record::IvResponse;
 use crate::units::LabTest;
 
@@ -320,7 +320,7 @@ pub fn alpha2delta(ctx: &Context, plan: &mut Plan) {
             .push(format!("{list} is taken now; its effect is not recorded"));
     }
     if alongside {
-        step.timing = Some("alongside-iron".to_string());
+        step.timing = Some(Timing::AlongsideIron);
         if let Some(day) = judged_on {
             plan.date(day, "review.after-iron", "review.after-iron", &[]);
         }
@@ -490,11 +490,11 @@ pub fn opioid(ctx: &Context, plan: &mut Plan) {
     }
     let stances = [
         (
-            "rlsf-2021",
+            Profile::Rlsf2021,
             "RLS Foundation 2021: opioids are reserved for refractory RLS, after iron and the alpha-2-delta ligands.",
         ),
         (
-            "aasm-2024",
+            Profile::Aasm2024,
             "AASM 2024: a conditional recommendation for opioids, not limited to refractory RLS.",
         ),
     ];
@@ -514,9 +514,9 @@ pub fn opioid(ctx: &Context, plan: &mut Plan) {
     )
     .differences = stances
         .into_iter()
-        .filter(|(profile, _)| *profile != ctx.profile.id())
+        .filter(|(profile, _)| *profile != ctx.profile)
         .map(|(profile, says)| Difference {
-            profile: profile.to_string(),
+            profile,
             says: says.to_string(),
         })
         .collect();

@@ -22,6 +22,7 @@ use chrono::NaiveDate;
 use crate::assessment::*;
 use crate::knowledge::{Knowledge, Profile, KNOWLEDGE_VERSION};
 use crate::record::Record;
+pub(crate) use context::show;
 use context::Context;
 pub use context::{iron_given, IronGiven};
 use plan::Plan;
@@ -79,7 +80,7 @@ pub fn assess(record: &Record, as_of: NaiveDate, profile: Profile) -> Assessment
         format: ASSESSMENT_FORMAT.to_string(),
         as_of,
         knowledge: KNOWLEDGE_VERSION.to_string(),
-        guideline: profile.id().to_string(),
+        guideline: profile,
         pathway: ctx.pathway,
         diagnosis: ctx.diagnosis.clone(),
         severity: ctx.severity.clone(),

@@ -57,7 +57,7 @@ impl Plan {
     ) -> &mut Step {
         let text = self.knowledge.text(key);
         self.steps.push(Step {
-            id: id.to_string(),
+            id: RecId::new(id),
             category,
             title: fill(&text.title, values),
             detail: fill(&text.detail, values),
@@ -84,29 +84,39 @@ impl Plan {
         let text = self.knowledge.text(key);
         let title = fill(&text.title, values);
         let detail = fill(&text.detail, values);
+        let sources = text.sources.clone();
+        // "{name} can worsen RLS" → "can worsen RLS", from the template, so
+        // that no renderer cuts a name off a sentence.
+        let about_subject = subject
+            .as_ref()
+            .and_then(|_| text.title.strip_prefix("{name}"))
+            .map(|rest| fill(rest.trim_start_matches([':', ' ']), values))
+            .filter(|rest| !rest.is_empty());
         self.warnings.push(Warning {
-            id: id.to_string(),
+            id: RecId::new(id),
             level,
             subject,
             text: capitalise(format!("{title}. {detail}")),
+            title: capitalise(title),
+            detail,
+            about_subject,
             because,
-            sources: text.sources.clone(),
+            sources,
         });
         self.warnings.last_mut().expect("a warning was just pushed")
     }
 
     pub fn date(&mut self, date: NaiveDate, id: &str, key: &str, values: &[(&str, String)]) {
         let text = self.knowledge.text(key);
-        let what = format!(
-            "{}: {}",
-            fill(&text.title, values),
-            fill(&text.detail, values)
-        );
+        let title = fill(&text.title, values);
+        let detail = fill(&text.detail, values);
         if !self.schedule.iter().any(|s| s.id == id && s.date == date) {
             self.schedule.push(ScheduleItem {
                 date,
-                id: id.to_string(),
-                what,
+                id: RecId::new(id),
+                what: format!("{title}: {detail}"),
+                title,
+                detail,
             });
         }
     }

@@ -9,15 +9,15 @@
 //! which no rule uses.
 
 use std::collections::BTreeMap;
-use std::str::FromStr;
 
 use chrono::NaiveDate;
 use serde::Serialize;
 use willis_core::assessment::{Category, DiagnosisStatus, Level, SeverityBand};
-use willis_core::knowledge::{Knowledge, Profile, Source};
+use willis_core::interpret::{interpret, Position as RlsPosition};
+use willis_core::knowledge::{Knowledge, Source};
 use willis_core::record::{IvResponse, LabResult, Outcome, Sex};
 use willis_core::units::{normalise_unit, LabTest};
-use willis_core::{Assessment, Pathway, Record};
+use willis_core::{Assessment, OralSchedule, Pathway, Record};
 
 use super::ranges::{self, num, Position};
 use crate::chart;
@@ -250,19 +250,16 @@ impl LetterContent {
             .iter()
             // Shown beside the medicine and in the medicines request instead.
             .filter(|w| w.id != "warn.aggravating-medication")
-            .map(|w| {
-                let (title, text) = w.text.split_once(". ").unwrap_or((w.text.as_str(), ""));
-                Caution {
-                    level: match w.level {
-                        Level::Info => "info",
-                        Level::Caution => "caution",
-                        Level::Danger => "danger",
-                    }
-                    .to_string(),
-                    title: title.to_string(),
-                    text: text.to_string(),
-                    refs: cite.cite(&w.sources),
+            .map(|w| Caution {
+                level: match w.level {
+                    Level::Info => "info",
+                    Level::Caution => "caution",
+                    Level::Danger => "danger",
                 }
+                .to_string(),
+                title: w.title.clone(),
+                text: w.detail.clone(),
+                refs: cite.cite(&w.sources),
             })
             .collect();
         let requests = requests(assessment, &mut cite);
@@ -282,13 +279,10 @@ impl LetterContent {
         let follow_up = assessment
             .schedule
             .iter()
-            .map(|item| {
-                let (title, detail) = item.what.split_once(": ").unwrap_or((&item.what, ""));
-                Dated {
-                    date: item.date,
-                    title: title.to_string(),
-                    detail: detail.to_string(),
-                }
+            .map(|item| Dated {
+                date: item.date,
+                title: item.title.clone(),
+                detail: item.detail.clone(),
             })
             .collect();
         let self_care = assessment
@@ -324,9 +318,7 @@ impl LetterContent {
                 .map(|u| format!("{u} is not in Willis's catalogue, so no rule used it")),
         );
 
-        let profile_title = Profile::from_str(&assessment.guideline)
-            .map(|p| knowledge.profile(p).title.clone())
-            .unwrap_or_else(|_| assessment.guideline.clone());
+        let profile_title = knowledge.profile(assessment.guideline).title.clone();
 
         LetterContent {
             date: as_of,
@@ -535,10 +527,10 @@ fn requests(a: &Assessment, cite: &mut Citations) -> Vec<Request> {
         .map(|s| {
             // The plan offers oral iron beside an infusion as the alternative
             // (RULES.md, "Oral iron, as an alternative or when IV is not possible").
-            let lead = (s.id == "iron.oral" && iv_too && s.title.contains("daily"))
+            let lead = (s.id == "iron.oral" && iv_too && s.schedule == Some(OralSchedule::Daily))
                 .then(|| "Or, if an infusion is not possible:".to_string());
             Request {
-                id: s.id.clone(),
+                id: s.id.to_string(),
                 lead,
                 title: s.title.clone(),
                 because: s.because.clone(),
@@ -557,11 +549,6 @@ fn reported(lab: &LabResult) -> (String, String) {
 }
 
 fn results(record: &Record, a: &Assessment, cite: &mut Citations) -> Vec<ResultRow> {
-    let knowledge = Knowledge::get();
-    let common = &knowledge.common;
-    let profile = Profile::from_str(&a.guideline).unwrap_or_default();
-    let thresholds = knowledge.profile(profile);
-    let target_sources = knowledge.text("test.iron-panel").sources.clone();
     let sex = record.patient.sex;
     let adult_ranges = a.pathway != Pathway::Pediatric;
     let mut rows = Vec::new();
@@ -575,7 +562,7 @@ fn results(record: &Record, a: &Assessment, cite: &mut Citations) -> Vec<ResultR
         // Newest last (the record is sorted by date).
         let Some(latest) = labs.last().copied() else {
             if test == LabTest::Tsat {
-                rows.extend(derived_tsat(a, common, cite, &target_sources));
+                rows.extend(derived_tsat(a, cite));
             }
             continue;
         };
@@ -596,19 +583,27 @@ fn results(record: &Record, a: &Assessment, cite: &mut Citations) -> Vec<ResultR
                         _ => "not used by the plan (see cautions)".to_string(),
                     });
                     flag = true;
-                } else {
-                    let (text, low) =
-                        ferritin_target(latest.value, position, a.pathway, thresholds, common);
-                    comment = Some(text);
-                    flag = low;
-                    refs = cite.cite(&target_sources);
+                } else if let Some(i) = interpret(test, latest.value, a.pathway, a.guideline) {
+                    // The typical laboratory range first, then the RLS aim.
+                    let lab_range = match (i.position, position) {
+                        (RlsPosition::Below, Some(Position::Within)) => {
+                            "in the typical range, but "
+                        }
+                        (RlsPosition::Below, Some(Position::Below)) => {
+                            "below the typical range, and "
+                        }
+                        _ => "",
+                    };
+                    comment = Some(format!("{lab_range}{}", i.words));
+                    flag = i.attention;
+                    refs = cite.cite(&i.sources);
                 }
             }
             LabTest::Tsat => {
-                if let Some((text, low)) = tsat_target(latest.value, a.pathway, common) {
-                    comment = Some(text);
-                    flag = low;
-                    refs = cite.cite(&target_sources);
+                if let Some(i) = interpret(test, latest.value, a.pathway, a.guideline) {
+                    comment = Some(i.words);
+                    flag = i.attention;
+                    refs = cite.cite(&i.sources);
                 }
             }
             LabTest::VitaminD | LabTest::VitaminB12 | LabTest::Folate => {
@@ -666,14 +661,9 @@ fn results(record: &Record, a: &Assessment, cite: &mut Citations) -> Vec<ResultR
 
 /// A TSAT the assessment derived from iron and TIBC (or transferrin) when the
 /// lab did not report one.
-fn derived_tsat(
-    a: &Assessment,
-    common: &willis_core::knowledge::Common,
-    cite: &mut Citations,
-    target_sources: &[String],
-) -> Option<ResultRow> {
+fn derived_tsat(a: &Assessment, cite: &mut Citations) -> Option<ResultRow> {
     let (tsat, date) = (a.iron.tsat_percent?, a.iron.measured_on?);
-    let target = tsat_target(tsat, a.pathway, common);
+    let target = interpret(LabTest::Tsat, tsat, a.pathway, a.guideline);
     Some(ResultRow {
         test: "TSAT".to_string(),
         result: format!("{} %", num(tsat)),
@@ -687,139 +677,13 @@ fn derived_tsat(
         typical: ranges::typical(LabTest::Tsat, "%", None)
             .filter(|_| a.pathway != Pathway::Pediatric)
             .map(|r| r.words("%")),
-        flag: target.as_ref().is_some_and(|(_, low)| *low),
-        refs: match target {
-            Some(_) => cite.cite(target_sources),
+        flag: target.as_ref().is_some_and(|i| i.attention),
+        refs: match &target {
+            Some(i) => cite.cite(&i.sources),
             None => Vec::new(),
         },
-        comment: target.map(|(text, _)| text),
+        comment: target.map(|i| i.words),
         earlier: Vec::new(),
-    })
-}
-
-/// What a ferritin means against the RLS aim of the pathway; `true` when it is
-/// below it.
-fn ferritin_target(
-    ferritin: f64,
-    position: Option<Position>,
-    pathway: Pathway,
-    thresholds: &willis_core::knowledge::ProfileThresholds,
-    common: &willis_core::knowledge::Common,
-) -> (String, bool) {
-    let range = match position {
-        Some(Position::Within) => "in the typical range, but ",
-        Some(Position::Below) => "below the typical range, and ",
-        _ => "",
-    };
-    match pathway {
-        Pathway::Pediatric => {
-            let aim = thresholds.pediatric_oral_below;
-            if ferritin < aim {
-                (
-                    format!(
-                        "below the {} µg/L that RLS guidelines aim for in children",
-                        num(aim)
-                    ),
-                    true,
-                )
-            } else {
-                (
-                    format!(
-                        "at or above the {} µg/L that RLS guidelines aim for in children",
-                        num(aim)
-                    ),
-                    false,
-                )
-            }
-        }
-        Pathway::Dialysis => {
-            let limit = common.dialysis_ferritin_below;
-            if ferritin < limit {
-                (
-                    format!(
-                        "below {} µg/L: on dialysis, RLS guidelines suggest IV iron when TSAT is also below {} %",
-                        num(limit),
-                        num(common.dialysis_tsat_below)
-                    ),
-                    true,
-                )
-            } else {
-                (
-                    format!(
-                        "at or above the {} µg/L used for RLS on dialysis",
-                        num(limit)
-                    ),
-                    false,
-                )
-            }
-        }
-        Pathway::Adult | Pathway::Pregnancy => {
-            let (low, high) = (common.oral_alternate_day_above, common.oral_continue_below);
-            let band = format!("{}–{} µg/L", num(low), num(high));
-            if ferritin <= low {
-                (
-                    format!("{range}below the {band} that RLS guidelines aim for"),
-                    true,
-                )
-            } else if ferritin < high {
-                (
-                    format!("at the lower edge of the {band} that RLS guidelines aim for"),
-                    true,
-                )
-            } else {
-                (
-                    format!("above the {band} that RLS guidelines aim for"),
-                    false,
-                )
-            }
-        }
-    }
-}
-
-/// What a TSAT means for RLS; `true` when it needs attention. `None` when
-/// the pathway's rules name no TSAT aim (children: only the no-iron limit).
-fn tsat_target(
-    tsat: f64,
-    pathway: Pathway,
-    common: &willis_core::knowledge::Common,
-) -> Option<(String, bool)> {
-    let never = common.tsat_never_iron_from;
-    // The TSAT floor the guidelines name: AASM 2024's "TSAT below 20 %"
-    // trigger for iron, which the dialysis rule shares.
-    let floor = Knowledge::get()
-        .profile(Profile::Aasm2024)
-        .oral_also_when_tsat_below
-        .unwrap_or(common.dialysis_tsat_below);
-    Some(if tsat >= never {
-        (
-            format!(
-                "at or above {} %: RLS guidelines advise no iron",
-                num(never)
-            ),
-            true,
-        )
-    } else if pathway == Pathway::Pediatric {
-        // The paediatric rules use ferritin only; no TSAT aim is claimed.
-        return None;
-    } else if tsat < floor {
-        let who = if pathway == Pathway::Dialysis {
-            "RLS guidelines on dialysis"
-        } else {
-            "RLS guidelines"
-        };
-        (
-            format!("below the {} % that {who} aim for", num(floor)),
-            true,
-        )
-    } else {
-        (
-            format!(
-                "meets the RLS aim ({} % or more; no iron at {} % or more)",
-                num(floor),
-                num(never)
-            ),
-            false,
-        )
     })
 }
 
@@ -852,15 +716,8 @@ fn medicines(record: &Record, a: &Assessment) -> Vec<MedicineRow> {
                 .iter()
                 .filter(|w| w.subject.as_deref() == Some(m.name.as_str()))
             {
-                let title = w.text.split_once(". ").map_or(w.text.as_str(), |(t, _)| t);
                 // "Zoloft can worsen RLS" → "can worsen RLS (SSRI antidepressant)".
-                let short = title
-                    .get(..m.name.len())
-                    .filter(|head| head.eq_ignore_ascii_case(&m.name))
-                    .and_then(|_| title.get(m.name.len()..))
-                    .map(|rest| rest.trim_start_matches([':', ' ']))
-                    .filter(|rest| !rest.is_empty())
-                    .unwrap_or(title);
+                let short = w.about_subject.as_deref().unwrap_or(&w.title);
                 let mark = match (w.id.as_str(), m.class()) {
                     ("warn.aggravating-medication", Some(class)) => {
                         format!("{short} ({})", class.label)
@@ -1020,35 +877,5 @@ mod tests {
             age(born, NaiveDate::from_ymd_opt(2026, 4, 2).unwrap()),
             Some(47)
         );
-    }
-
-    #[test]
-    fn tsat_words_follow_the_thresholds() {
-        let k = Knowledge::get();
-        let (text, flag) = tsat_target(17.7, Pathway::Adult, &k.common).unwrap();
-        assert!(flag);
-        assert_eq!(text, "below the 20 % that RLS guidelines aim for");
-        let (text, flag) = tsat_target(45.0, Pathway::Adult, &k.common).unwrap();
-        assert!(flag && text.contains("no iron"), "{text}");
-        let (_, flag) = tsat_target(33.0, Pathway::Adult, &k.common).unwrap();
-        assert!(!flag);
-        assert_eq!(tsat_target(13.5, Pathway::Pediatric, &k.common), None);
-    }
-
-    #[test]
-    fn ferritin_words_follow_the_thresholds() {
-        let k = Knowledge::get();
-        let t = k.profile(Profile::Irlssg2018);
-        let words = |f| ferritin_target(f, Some(Position::Within), Pathway::Adult, t, &k.common);
-        assert_eq!(
-            words(45.0),
-            (
-                "in the typical range, but below the 75–100 µg/L that RLS guidelines aim for"
-                    .to_string(),
-                true
-            )
-        );
-        assert!(words(96.0).0.starts_with("at the lower edge"));
-        assert!(!words(100.0).1);
     }
 }
