@@ -60,6 +60,14 @@ pub struct Planned {
     pub assessment: Assessment,
 }
 
+/// The time of a change: the instant (for access checks) and the local date
+/// that bounds the dates a new entry may carry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Clock {
+    pub now: DateTime<Utc>,
+    pub today: NaiveDate,
+}
+
 /// When: the plan's date and the moment whose journal is read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct When {
@@ -275,13 +283,13 @@ impl<S: Store> App<S> {
         person: PersonId,
         effective: NaiveDate,
         payload: Payload,
-        now: DateTime<Utc>,
-        today: NaiveDate,
+        clock: Clock,
     ) -> Result<Entry> {
-        self.authorize(user, person, Access::Write, now).await?;
+        self.authorize(user, person, Access::Write, clock.now)
+            .await?;
         let entry = NewEntry::new(person, user, effective, payload);
         let journal = self.store.entries(person).await?;
-        validate::check_entry(&entry, &journal, today)?;
+        validate::check_entry(&entry, &journal, clock.today)?;
         Ok(self.store.append_audited(entry, &self.actor(user)).await?)
     }
 
@@ -292,9 +300,9 @@ impl<S: Store> App<S> {
         user: UserId,
         person: PersonId,
         facts: Vec<(NaiveDate, Payload)>,
-        now: DateTime<Utc>,
-        today: NaiveDate,
+        clock: Clock,
     ) -> Result<Vec<Entry>> {
+        let (now, today) = (clock.now, clock.today);
         self.authorize(user, person, Access::Write, now).await?;
         let mut journal = self.store.entries(person).await?;
         let mut entries = Vec::new();
@@ -327,10 +335,12 @@ impl<S: Store> App<S> {
         old: EntryId,
         effective: NaiveDate,
         payload: Payload,
-        now: DateTime<Utc>,
-        today: NaiveDate,
+        clock: Clock,
     ) -> Result<Entry> {
-        let who = self.authorize(user, person, Access::Write, now).await?;
+        let today = clock.today;
+        let who = self
+            .authorize(user, person, Access::Write, clock.now)
+            .await?;
         let journal = self.store.entries(person).await?;
         let target = journal.iter().find(|e| e.id == old).ok_or_else(|| {
             AppError::NotFound(format!(

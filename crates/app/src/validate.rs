@@ -156,7 +156,7 @@ mod tests {
         // An entry that no longer validates (as an old backup might hold).
         let broken = provisional(&lab("mg/furlong", "2026-11-01"), EntryId(1));
         let fix = lab("ng/mL", "2026-11-01").correcting(EntryId(1));
-        assert!(check_entry(&fix, &[broken.clone()], today).is_ok());
+        assert!(check_entry(&fix, std::slice::from_ref(&broken), today).is_ok());
         // An unrelated valid entry is accepted as well: the journal was broken before it.
         assert!(check_entry(&lab("ng/mL", "2026-11-02"), &[broken], today).is_ok());
     }

@@ -2,7 +2,7 @@
 //! rows written with each change, validation before storing.
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
-use willis_app::{App, AppError, When};
+use willis_app::{App, AppError, Clock, When};
 use willis_core::{LabFile, Profile};
 use willis_store::{Access, AnyStore, Payload, Person, Store, User};
 
@@ -24,6 +24,13 @@ fn now() -> DateTime<Utc> {
 
 fn today() -> NaiveDate {
     "2026-12-01".parse().unwrap()
+}
+
+fn clock() -> Clock {
+    Clock {
+        now: now(),
+        today: today(),
+    }
 }
 
 fn ferritin(value: f64, unit: &str) -> Payload {
@@ -113,15 +120,8 @@ async fn the_access_matrix() {
         let app = w.app.clone();
         let id = u.id;
         async move {
-            app.append(
-                id,
-                p,
-                day("2026-11-01"),
-                ferritin(40.0, "ng/mL"),
-                now(),
-                today(),
-            )
-            .await
+            app.append(id, p, day("2026-11-01"), ferritin(40.0, "ng/mL"), clock())
+                .await
         }
     };
     // Owner and write share: read and write.
@@ -179,8 +179,7 @@ async fn every_change_and_read_is_audited_with_its_user() {
             p,
             day("2026-11-01"),
             ferritin(40.0, "ng/mL"),
-            now(),
-            today(),
+            clock(),
         )
         .await
         .unwrap();
@@ -216,8 +215,7 @@ async fn a_refused_change_writes_neither_entry_nor_audit() {
             p,
             day("2026-11-01"),
             ferritin(40.0, "mg/furlong"),
-            now(),
-            today(),
+            clock(),
         )
         .await
         .unwrap_err();
@@ -230,8 +228,7 @@ async fn a_refused_change_writes_neither_entry_nor_audit() {
             p,
             day("2026-11-01"),
             ferritin(40.0, "ng/mL"),
-            now(),
-            today(),
+            clock(),
         )
         .await
         .unwrap_err();
@@ -243,8 +240,7 @@ async fn a_refused_change_writes_neither_entry_nor_audit() {
             p,
             day("2026-12-02"),
             ferritin(40.0, "ng/mL"),
-            now(),
-            today(),
+            clock(),
         )
         .await
         .unwrap_err();
@@ -262,14 +258,7 @@ async fn correct_and_undo_keep_history_and_plan_follows() {
     let (u, p) = (w.owner.id, w.person.id);
     let first = w
         .app
-        .append(
-            u,
-            p,
-            day("2026-11-01"),
-            ferritin(400.0, "ng/mL"),
-            now(),
-            today(),
-        )
+        .append(u, p, day("2026-11-01"), ferritin(400.0, "ng/mL"), clock())
         .await
         .unwrap();
     let ferritin_now = |app: App<AnyStore>| async move {
@@ -288,8 +277,7 @@ async fn correct_and_undo_keep_history_and_plan_follows() {
             first.id,
             day("2026-11-01"),
             ferritin(40.0, "ng/mL"),
-            now(),
-            today(),
+            clock(),
         )
         .await
         .unwrap();
@@ -305,8 +293,7 @@ async fn correct_and_undo_keep_history_and_plan_follows() {
             Payload::Condition {
                 name: "diabetes".into(),
             },
-            now(),
-            today(),
+            clock(),
         )
         .await
         .unwrap_err();

@@ -440,8 +440,10 @@ pub fn run(args: &CheckArgs, db: &DbArgs, out: &mut dyn Write, colour: bool) -> 
             session.user.id,
             person.id,
             facts,
-            willis_store::now(),
-            today,
+            willis_app::Clock {
+                now: willis_store::now(),
+                today,
+            },
         ))?;
         writeln!(
             out,

@@ -13,7 +13,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 mod args;
 
 pub use args::*;
-use willis_app::{App, When};
+use willis_app::{App, Clock, When};
 use willis_core::{DiaryFile, HabitsFile, LabFile, PatientFile, Record, SleepFile, SymptomsFile};
 use willis_store::{Backup, Entry, EntryId, Payload, Person, User};
 
@@ -318,13 +318,16 @@ pub fn log(
 ) -> anyhow::Result<()> {
     let (date, payload) = payload_of(cmd)?;
     let person = session.person()?;
-    let (app, user, now) = (&session.app, session.user.id, willis_store::now());
-    let today = crate::clock::today()?;
+    let (app, user) = (&session.app, session.user.id);
+    let clock = Clock {
+        now: willis_store::now(),
+        today: crate::clock::today()?,
+    };
     let saved = match correcting {
         Some(old) => {
-            session.block(app.correct(user, person.id, EntryId(old), date, payload, now, today))?
+            session.block(app.correct(user, person.id, EntryId(old), date, payload, clock))?
         }
-        None => session.block(app.append(user, person.id, date, payload, now, today))?,
+        None => session.block(app.append(user, person.id, date, payload, clock))?,
     };
     let verb = if correcting.is_some() {
         "corrected"
