@@ -459,10 +459,14 @@ impl<S: Store> App<S> {
         Ok(self.store.audit_log(person).await?)
     }
 
-    /// The whole database as a backup (the command line's local user owns it
-    /// all); the export is audited.
+    /// The caller's journals as a backup: the people the user owns, their
+    /// entries, shares and audit rows, the caller's own audit rows, and the
+    /// users these rows name (other users without their password hash). On the
+    /// command line the local user owns everything, so this is the whole
+    /// database. The export is audited.
     pub async fn export(&self, user: UserId) -> Result<Backup> {
-        let backup = self.store.export().await?;
+        let all = self.store.export().await?;
+        let backup = own_part(all, user);
         self.store
             .audit(NewAudit {
                 user_id: Some(user),
@@ -478,5 +482,59 @@ impl<S: Store> App<S> {
     /// Restores a backup into an empty database, all or nothing.
     pub async fn import(&self, backup: &Backup) -> Result<()> {
         Ok(self.store.import(backup).await?)
+    }
+}
+
+/// The part of a whole-database backup that belongs to `user` (see
+/// [`App::export`]). It imports on its own: every user a kept row names is kept.
+fn own_part(all: Backup, user: UserId) -> Backup {
+    use std::collections::BTreeSet;
+    let people: BTreeSet<PersonId> = all
+        .people
+        .iter()
+        .filter(|p| p.owner_id == user)
+        .map(|p| p.id)
+        .collect();
+    let mine = |p: &PersonId| people.contains(p);
+    let entries: Vec<_> = all
+        .entries
+        .into_iter()
+        .filter(|e| mine(&e.person_id))
+        .collect();
+    let shares: Vec<_> = all
+        .shares
+        .into_iter()
+        .filter(|s| mine(&s.person_id))
+        .collect();
+    let audit: Vec<_> = all
+        .audit
+        .into_iter()
+        .filter(|a| match a.person_id {
+            Some(p) => mine(&p),
+            None => a.user_id == Some(user),
+        })
+        .collect();
+    let mut named: BTreeSet<UserId> = BTreeSet::from([user]);
+    named.extend(entries.iter().map(|e| e.recorded_by));
+    named.extend(shares.iter().flat_map(|s| [s.grantee_id, s.granted_by]));
+    named.extend(audit.iter().filter_map(|a| a.user_id));
+    let users = all
+        .users
+        .into_iter()
+        .filter(|u| named.contains(&u.id))
+        .map(|mut u| {
+            if u.id != user {
+                u.password_hash = None;
+            }
+            u
+        })
+        .collect();
+    Backup {
+        format: all.format,
+        users,
+        people: all.people.into_iter().filter(|p| mine(&p.id)).collect(),
+        entries,
+        shares,
+        audit,
     }
 }

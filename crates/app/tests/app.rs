@@ -303,3 +303,47 @@ async fn correct_and_undo_keep_history_and_plan_follows() {
     assert_eq!(ferritin_now(w.app.clone()).await, Some(400.0));
     assert_eq!(w.app.entries(u, p, None, now()).await.unwrap().len(), 3);
 }
+
+#[tokio::test]
+async fn export_holds_the_callers_journals_only() {
+    let w = world().await;
+    let other = w.app.add_person(w.stranger.id, "Bo", now()).await.unwrap();
+    w.app
+        .append(
+            w.stranger.id,
+            other.id,
+            day("2026-11-01"),
+            ferritin(20.0, "ng/mL"),
+            clock(),
+        )
+        .await
+        .unwrap();
+    w.app
+        .append(
+            w.writer.id,
+            w.person.id,
+            day("2026-11-01"),
+            ferritin(40.0, "ng/mL"),
+            clock(),
+        )
+        .await
+        .unwrap();
+    let backup = w.app.export(w.owner.id).await.unwrap();
+    assert_eq!(backup.people.len(), 1);
+    assert_eq!(backup.people[0].id, w.person.id);
+    assert_eq!(backup.entries.len(), 1);
+    assert!(backup.audit.iter().all(|a| a.person_id != Some(other.id)));
+    // The writer is named by the entry, so kept, but without a password hash;
+    // the stranger's journal is not there.
+    assert!(backup.users.iter().any(|u| u.id == w.writer.id));
+    assert!(backup
+        .users
+        .iter()
+        .all(|u| u.id != w.stranger.id || u.password_hash.is_none()));
+    // It restores on its own into an empty database.
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("copy.db").display());
+    let copy = App::open(&url, "test").await.unwrap();
+    copy.import(&backup).await.unwrap();
+    assert_eq!(copy.store().entries(w.person.id).await.unwrap().len(), 1);
+}
