@@ -10,8 +10,8 @@ use std::ops::DerefMut;
 use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::model::{
-    Access, AuditId, AuditRow, BackupEntry, BackupUser, Entry, EntryId, NewAudit, PasswordHash,
-    Person, PersonId, Share, ShareId, User, UserId,
+    Access, AuditId, AuditRow, BackupEntry, BackupUser, Entry, EntryId, NewAudit, NewToken,
+    PasswordHash, Person, PersonId, Share, ShareId, Token, TokenId, User, UserId,
 };
 use crate::Result;
 
@@ -22,6 +22,9 @@ pub(crate) const ENTRY_COLUMNS: &str =
 pub(crate) const SHARE_COLUMNS: &str =
     "id, person_id, grantee_id, access, granted_by, created_at, expires_at, revoked_at";
 pub(crate) const AUDIT_COLUMNS: &str = "id, at, user_id, person_id, action, detail, origin";
+/// Every column of `tokens` but the hash, which is only ever compared.
+pub(crate) const TOKEN_COLUMNS: &str =
+    "id, user_id, kind, person_id, label, csrf, created_at, expires_at, revoked_at";
 
 /// A new journal row, checked and encoded, ready to insert.
 pub(crate) struct EntryRow<'a> {
@@ -78,6 +81,12 @@ pub(crate) trait Rows: Send {
         password_hash: Option<&PasswordHash>,
         created_at: DateTime<Utc>,
     ) -> impl Future<Output = Result<UserId>> + Send;
+    /// Sets the user's password hash; how many rows changed (0: no such user).
+    fn update_password(
+        &mut self,
+        user: UserId,
+        hash: &PasswordHash,
+    ) -> impl Future<Output = Result<u64>> + Send;
 
     fn person(&mut self, id: PersonId) -> impl Future<Output = Result<Option<Person>>> + Send;
     fn insert_person(
@@ -121,6 +130,24 @@ pub(crate) trait Rows: Send {
         &mut self,
         entry: &EntryRow<'_>,
     ) -> impl Future<Output = Result<EntryId>> + Send;
+
+    /// Fails with the database's unique violation when the hash is taken.
+    fn insert_token(&mut self, token: &NewToken) -> impl Future<Output = Result<TokenId>> + Send;
+    fn token(&mut self, id: TokenId) -> impl Future<Output = Result<Option<Token>>> + Send;
+    fn token_by_hash(&mut self, hash: &str) -> impl Future<Output = Result<Option<Token>>> + Send;
+    /// Every token of the user, by id.
+    fn tokens_of(&mut self, user: UserId) -> impl Future<Output = Result<Vec<Token>>> + Send;
+    /// Sets `revoked_at` unless it is set already.
+    fn mark_token_revoked(
+        &mut self,
+        id: TokenId,
+        at: DateTime<Utc>,
+    ) -> impl Future<Output = Result<()>> + Send;
+    /// Deletes the tokens that expired or were revoked before `before`.
+    fn delete_tokens_before(
+        &mut self,
+        before: DateTime<Utc>,
+    ) -> impl Future<Output = Result<u64>> + Send;
 
     fn insert_audit(
         &mut self,
@@ -301,6 +328,38 @@ macro_rules! store_on_backend {
                 person: $crate::PersonId,
             ) -> $crate::Result<Vec<$crate::AuditRow>> {
                 $crate::operations::audit_log(self, person).await
+            }
+            async fn create_token(&self, token: $crate::NewToken) -> $crate::Result<$crate::Token> {
+                $crate::operations::create_token(self, token).await
+            }
+            async fn token_by_hash(&self, hash: &str) -> $crate::Result<Option<$crate::Token>> {
+                $crate::operations::token_by_hash(self, hash).await
+            }
+            async fn tokens_of(&self, user: $crate::UserId) -> $crate::Result<Vec<$crate::Token>> {
+                $crate::operations::tokens_of(self, user).await
+            }
+            async fn revoke_token(
+                &self,
+                id: $crate::TokenId,
+                now: chrono::DateTime<chrono::Utc>,
+            ) -> $crate::Result<$crate::Token> {
+                $crate::operations::revoke_token(self, id, now).await
+            }
+            async fn purge_tokens(
+                &self,
+                before: chrono::DateTime<chrono::Utc>,
+            ) -> $crate::Result<u64> {
+                $crate::operations::purge_tokens(self, before).await
+            }
+            async fn share(&self, id: $crate::ShareId) -> $crate::Result<Option<$crate::Share>> {
+                $crate::operations::share(self, id).await
+            }
+            async fn set_password(
+                &self,
+                user: $crate::UserId,
+                hash: &$crate::PasswordHash,
+            ) -> $crate::Result<()> {
+                $crate::operations::set_password(self, user, hash).await
             }
             async fn export(&self) -> $crate::Result<$crate::Backup> {
                 $crate::operations::export(self).await

@@ -1,6 +1,6 @@
 //! What can go wrong in the store, in words a person can act on.
 
-use crate::model::{EntryId, PersonId, ShareId, UserId};
+use crate::model::{EntryId, PersonId, ShareId, TokenId, UserId};
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
@@ -33,6 +33,10 @@ pub enum StoreError {
     UnknownEntry(EntryId),
     #[error("share {0} does not exist")]
     UnknownShare(ShareId),
+    #[error("token {0} does not exist")]
+    UnknownToken(TokenId),
+    #[error("a token with the same secret exists already; make a new secret")]
+    TokenTaken,
 
     #[error("user {user} may not write to the journal of person {person}; the owner can grant write access")]
     NoWriteAccess { user: UserId, person: PersonId },

@@ -50,8 +50,8 @@ pub use error::{Result, StoreError};
 pub use journal::materialize;
 pub use model::{
     now, Access, Actor, AuditId, AuditRow, Backup, BackupEntry, BackupUser, Entry, EntryId,
-    NewAudit, NewEntry, PasswordHash, Person, PersonId, Share, ShareId, User, UserId,
-    BACKUP_FORMAT,
+    NewAudit, NewEntry, NewToken, PasswordHash, Person, PersonId, Share, ShareId, Token, TokenId,
+    TokenKind, UnknownTokenKind, User, UserId, BACKUP_FORMAT,
 };
 pub use payload::Payload;
 pub use postgres::PgStore;
@@ -188,10 +188,40 @@ pub trait Store: Clone + Send + Sync + 'static {
     /// The audit rows about a person, oldest first.
     fn audit_log(&self, person: PersonId) -> impl Future<Output = Result<Vec<AuditRow>>> + Send;
 
-    /// Every table, full history, in one consistent snapshot.
+    /// Stores a new token (the hash must be unique: a duplicate is
+    /// [`StoreError::TokenTaken`]). The user (and the person, if any) must
+    /// exist.
+    fn create_token(&self, token: NewToken) -> impl Future<Output = Result<Token>> + Send;
+    /// The token whose secret hashes to `hash`, active or not (the caller
+    /// checks [`Token::active_at`]).
+    fn token_by_hash(&self, hash: &str) -> impl Future<Output = Result<Option<Token>>> + Send;
+    /// Every token of the user (all kinds, revoked and expired included), by id.
+    fn tokens_of(&self, user: UserId) -> impl Future<Output = Result<Vec<Token>>> + Send;
+    /// Ends a token; revoking again keeps the first revocation time. An
+    /// unknown id is [`StoreError::UnknownToken`].
+    fn revoke_token(
+        &self,
+        id: TokenId,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<Token>> + Send;
+    /// Deletes tokens that expired or were revoked before `before`; returns
+    /// how many.
+    fn purge_tokens(&self, before: DateTime<Utc>) -> impl Future<Output = Result<u64>> + Send;
+    /// One share by id (revoked and expired included).
+    fn share(&self, id: ShareId) -> impl Future<Output = Result<Option<Share>>> + Send;
+    /// Sets (or replaces) a user's password hash; an unknown user is
+    /// [`StoreError::UnknownUser`].
+    fn set_password(
+        &self,
+        user: UserId,
+        hash: &PasswordHash,
+    ) -> impl Future<Output = Result<()>> + Send;
+
+    /// Every table, full history, in one consistent snapshot. Tokens are not
+    /// part of it: sessions and API tokens are not data worth restoring.
     fn export(&self) -> impl Future<Output = Result<Backup>> + Send;
     /// Restores a backup into an empty database, ids preserved, in one
-    /// transaction: a failure changes nothing.
+    /// transaction: a failure changes nothing. No tokens are restored.
     fn import(&self, backup: &Backup) -> impl Future<Output = Result<()>> + Send;
 }
 
@@ -354,6 +384,27 @@ impl Store for AnyStore {
     }
     async fn audit_log(&self, person: PersonId) -> Result<Vec<AuditRow>> {
         dispatch!(self.audit_log(person))
+    }
+    async fn create_token(&self, token: NewToken) -> Result<Token> {
+        dispatch!(self.create_token(token))
+    }
+    async fn token_by_hash(&self, hash: &str) -> Result<Option<Token>> {
+        dispatch!(self.token_by_hash(hash))
+    }
+    async fn tokens_of(&self, user: UserId) -> Result<Vec<Token>> {
+        dispatch!(self.tokens_of(user))
+    }
+    async fn revoke_token(&self, id: TokenId, now: DateTime<Utc>) -> Result<Token> {
+        dispatch!(self.revoke_token(id, now))
+    }
+    async fn purge_tokens(&self, before: DateTime<Utc>) -> Result<u64> {
+        dispatch!(self.purge_tokens(before))
+    }
+    async fn share(&self, id: ShareId) -> Result<Option<Share>> {
+        dispatch!(self.share(id))
+    }
+    async fn set_password(&self, user: UserId, hash: &PasswordHash) -> Result<()> {
+        dispatch!(self.set_password(user, hash))
     }
     async fn export(&self) -> Result<Backup> {
         dispatch!(self.export())

@@ -48,6 +48,10 @@ id_type!(
     /// One audit row.
     AuditId
 );
+id_type!(
+    /// One secret token (a session, an API token or a calendar subscription).
+    TokenId
+);
 
 /// The store's clock: now, to the microsecond (both backends keep microseconds,
 /// so a value read back equals the value written).
@@ -252,6 +256,97 @@ pub struct NewAudit {
     pub origin: String,
 }
 
+/// What a secret token opens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TokenKind {
+    /// A browser session (with its CSRF secret).
+    Session,
+    /// An API token for scripts and apps.
+    Api,
+    /// A read-only calendar subscription for one person.
+    Calendar,
+}
+
+impl TokenKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TokenKind::Session => "session",
+            TokenKind::Api => "api",
+            TokenKind::Calendar => "calendar",
+        }
+    }
+
+    /// The kind [`TokenKind::as_str`] names, if any.
+    pub fn parse(text: &str) -> Option<TokenKind> {
+        match text {
+            "session" => Some(TokenKind::Session),
+            "api" => Some(TokenKind::Api),
+            "calendar" => Some(TokenKind::Calendar),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for TokenKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// An unknown token kind.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0:?} is not a token kind; use session, api or calendar")]
+pub struct UnknownTokenKind(pub String);
+
+impl std::str::FromStr for TokenKind {
+    type Err = UnknownTokenKind;
+
+    fn from_str(text: &str) -> Result<TokenKind, UnknownTokenKind> {
+        TokenKind::parse(text).ok_or_else(|| UnknownTokenKind(text.to_string()))
+    }
+}
+
+/// A secret the server handed out: a browser session, an API token or a
+/// calendar subscription. Only the SHA-256 hash of the secret is stored (and
+/// it is not part of this value, so it never prints).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Token {
+    pub id: TokenId,
+    pub user_id: UserId,
+    pub kind: TokenKind,
+    /// The person a calendar token is for (None for sessions and API tokens).
+    pub person_id: Option<PersonId>,
+    /// A name the user gave (API tokens) or the user agent (sessions); may be empty.
+    pub label: String,
+    /// The CSRF secret bound to a session (None for other kinds).
+    pub csrf: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+impl Token {
+    /// Not revoked and not expired at `now` (expires_at == now counts as expired).
+    pub fn active_at(&self, now: DateTime<Utc>) -> bool {
+        self.revoked_at.is_none() && self.expires_at.is_none_or(|end| end > now)
+    }
+}
+
+/// A token to store; the store gives it its id.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewToken {
+    pub user_id: UserId,
+    pub kind: TokenKind,
+    pub person_id: Option<PersonId>,
+    pub label: String,
+    pub csrf: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: Option<DateTime<Utc>>,
+    /// Hex SHA-256 of the secret (computed by the caller); unique.
+    pub hash: String,
+}
+
 /// A whole database, full history included: the `willis-backup/1` file.
 ///
 /// It holds password hashes and health data: keep it as safe as the database.
@@ -398,6 +493,22 @@ mod tests {
         let json = serde_json::to_value(&none).unwrap();
         assert!(json["password_hash"].is_null());
         assert_eq!(serde_json::from_value::<BackupUser>(json).unwrap(), none);
+    }
+
+    #[test]
+    fn token_kinds_read_back_as_text_and_json() {
+        for kind in [TokenKind::Session, TokenKind::Api, TokenKind::Calendar] {
+            assert_eq!(TokenKind::parse(kind.as_str()), Some(kind));
+            assert_eq!(kind.as_str().parse::<TokenKind>(), Ok(kind));
+            assert_eq!(kind.to_string(), kind.as_str());
+            assert_eq!(serde_json::to_value(kind).unwrap(), kind.as_str());
+        }
+        assert_eq!(TokenKind::parse("Session"), None);
+        let err = "cookie".parse::<TokenKind>().unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "\"cookie\" is not a token kind; use session, api or calendar"
+        );
     }
 
     #[test]

@@ -11,8 +11,8 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use crate::access::{access_of, may_grant, may_revoke, may_write, visible_people};
 use crate::backend::{Engine, EntryRow, Rows, ShareRow};
 use crate::model::{
-    now, Access, Actor, AuditRow, Backup, Entry, EntryId, NewAudit, NewEntry, PasswordHash, Person,
-    PersonId, Share, ShareId, User, UserId, BACKUP_FORMAT,
+    now, Access, Actor, AuditRow, Backup, Entry, EntryId, NewAudit, NewEntry, NewToken,
+    PasswordHash, Person, PersonId, Share, ShareId, Token, TokenId, User, UserId, BACKUP_FORMAT,
 };
 use crate::payload::Payload;
 use crate::rows::is_unique_violation;
@@ -352,6 +352,86 @@ pub(crate) async fn revoke<B: Engine>(
 
 pub(crate) async fn shares<B: Engine>(backend: &B, person: PersonId) -> Result<Vec<Share>> {
     backend.read().await?.shares_of(person).await
+}
+
+pub(crate) async fn share<B: Engine>(backend: &B, id: ShareId) -> Result<Option<Share>> {
+    backend.read().await?.share(id).await
+}
+
+// ---------------------------------------------------------------------------
+// Passwords and tokens
+
+pub(crate) async fn set_password<B: Engine>(
+    backend: &B,
+    user: UserId,
+    hash: &PasswordHash,
+) -> Result<()> {
+    let mut tx = backend.write().await?;
+    if tx.update_password(user, hash).await? == 0 {
+        return Err(StoreError::UnknownUser(user));
+    }
+    B::commit(tx).await
+}
+
+pub(crate) async fn create_token<B: Engine>(backend: &B, token: NewToken) -> Result<Token> {
+    let mut tx = backend.write().await?;
+    if tx.user(token.user_id).await?.is_none() {
+        return Err(StoreError::UnknownUser(token.user_id));
+    }
+    if let Some(person) = token.person_id {
+        if tx.person(person).await?.is_none() {
+            return Err(StoreError::UnknownPerson(person));
+        }
+    }
+    let id = match tx.insert_token(&token).await {
+        Err(StoreError::Database(e)) if is_unique_violation(&e) => {
+            return Err(StoreError::TokenTaken)
+        }
+        inserted => inserted?,
+    };
+    B::commit(tx).await?;
+    Ok(Token {
+        id,
+        user_id: token.user_id,
+        kind: token.kind,
+        person_id: token.person_id,
+        label: token.label,
+        csrf: token.csrf,
+        created_at: token.created_at,
+        expires_at: token.expires_at,
+        revoked_at: None,
+    })
+}
+
+pub(crate) async fn token_by_hash<B: Engine>(backend: &B, hash: &str) -> Result<Option<Token>> {
+    backend.read().await?.token_by_hash(hash).await
+}
+
+pub(crate) async fn tokens_of<B: Engine>(backend: &B, user: UserId) -> Result<Vec<Token>> {
+    backend.read().await?.tokens_of(user).await
+}
+
+/// Ends a token; a second revocation keeps the first time.
+pub(crate) async fn revoke_token<B: Engine>(
+    backend: &B,
+    id: TokenId,
+    at: DateTime<Utc>,
+) -> Result<Token> {
+    let mut tx = backend.write().await?;
+    if tx.token(id).await?.is_none() {
+        return Err(StoreError::UnknownToken(id));
+    }
+    tx.mark_token_revoked(id, at).await?;
+    let token = tx.token(id).await?.ok_or(StoreError::UnknownToken(id))?;
+    B::commit(tx).await?;
+    Ok(token)
+}
+
+pub(crate) async fn purge_tokens<B: Engine>(backend: &B, before: DateTime<Utc>) -> Result<u64> {
+    let mut tx = backend.write().await?;
+    let purged = tx.delete_tokens_before(before).await?;
+    B::commit(tx).await?;
+    Ok(purged)
 }
 
 // ---------------------------------------------------------------------------

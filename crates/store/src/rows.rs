@@ -8,7 +8,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::model::{
     Access, AuditId, AuditRow, BackupEntry, BackupUser, Entry, EntryId, PasswordHash, Person,
-    PersonId, Share, ShareId, User, UserId,
+    PersonId, Share, ShareId, Token, TokenId, TokenKind, User, UserId,
 };
 use crate::payload::Payload;
 use crate::{Result, StoreError};
@@ -123,5 +123,23 @@ pub(crate) fn audit(row: &impl Columns) -> Result<AuditRow> {
         action: row.text("action")?,
         detail: row.text("detail")?,
         origin: row.text("origin")?,
+    })
+}
+
+/// Columns [`TOKEN_COLUMNS`](crate::backend::TOKEN_COLUMNS).
+pub(crate) fn token(row: &impl Columns) -> Result<Token> {
+    let kind = row.text("kind")?;
+    Ok(Token {
+        id: TokenId(row.int("id")?),
+        user_id: UserId(row.int("user_id")?),
+        kind: TokenKind::parse(&kind).ok_or_else(|| {
+            decode_error("kind", format!("{kind:?} is not session, api or calendar"))
+        })?,
+        person_id: row.opt_int("person_id")?.map(PersonId),
+        label: row.text("label")?,
+        csrf: row.opt_text("csrf")?,
+        created_at: row.time("created_at")?,
+        expires_at: row.opt_time("expires_at")?,
+        revoked_at: row.opt_time("revoked_at")?,
     })
 }

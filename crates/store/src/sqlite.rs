@@ -19,7 +19,7 @@ use sqlx::{Row, Sqlite, Transaction};
 
 use crate::backend::{
     store_on_backend, Engine, EntryRow, Rows, ShareRow, Superseded, AUDIT_COLUMNS, ENTRY_COLUMNS,
-    PERSON_COLUMNS, SHARE_COLUMNS, USER_COLUMNS,
+    PERSON_COLUMNS, SHARE_COLUMNS, TOKEN_COLUMNS, USER_COLUMNS,
 };
 use crate::model::*;
 use crate::rows::{self, decode_error, Columns};
@@ -337,6 +337,68 @@ impl Rows for SqliteConnection {
         .bind(entry.supersedes)
         .fetch_one(self)
         .await?)
+    }
+
+    async fn update_password(&mut self, user: UserId, hash: &PasswordHash) -> Result<u64> {
+        let done = sqlx::query("UPDATE users SET password_hash = $2 WHERE id = $1")
+            .bind(user)
+            .bind(hash.expose())
+            .execute(self)
+            .await?;
+        Ok(done.rows_affected())
+    }
+
+    async fn insert_token(&mut self, token: &NewToken) -> Result<TokenId> {
+        Ok(sqlx::query_scalar(
+            "INSERT INTO tokens
+               (user_id, kind, person_id, label, csrf, created_at, expires_at, hash)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+        )
+        .bind(token.user_id)
+        .bind(token.kind.as_str())
+        .bind(token.person_id)
+        .bind(&token.label)
+        .bind(token.csrf.as_deref())
+        .bind(ts(token.created_at))
+        .bind(opt_ts(token.expires_at))
+        .bind(&token.hash)
+        .fetch_one(self)
+        .await?)
+    }
+
+    async fn token(&mut self, id: TokenId) -> Result<Option<Token>> {
+        let sql = format!("SELECT {TOKEN_COLUMNS} FROM tokens WHERE id = $1");
+        let row = sqlx::query(&sql).bind(id).fetch_optional(self).await?;
+        row.map(|r| rows::token(&r)).transpose()
+    }
+
+    async fn token_by_hash(&mut self, hash: &str) -> Result<Option<Token>> {
+        let sql = format!("SELECT {TOKEN_COLUMNS} FROM tokens WHERE hash = $1");
+        let row = sqlx::query(&sql).bind(hash).fetch_optional(self).await?;
+        row.map(|r| rows::token(&r)).transpose()
+    }
+
+    async fn tokens_of(&mut self, user: UserId) -> Result<Vec<Token>> {
+        let sql = format!("SELECT {TOKEN_COLUMNS} FROM tokens WHERE user_id = $1 ORDER BY id");
+        let found = sqlx::query(&sql).bind(user).fetch_all(self).await?;
+        found.iter().map(rows::token).collect()
+    }
+
+    async fn mark_token_revoked(&mut self, id: TokenId, at: DateTime<Utc>) -> Result<()> {
+        sqlx::query("UPDATE tokens SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL")
+            .bind(id)
+            .bind(ts(at))
+            .execute(self)
+            .await?;
+        Ok(())
+    }
+
+    async fn delete_tokens_before(&mut self, before: DateTime<Utc>) -> Result<u64> {
+        let done = sqlx::query("DELETE FROM tokens WHERE expires_at < $1 OR revoked_at < $1")
+            .bind(ts(before))
+            .execute(self)
+            .await?;
+        Ok(done.rows_affected())
     }
 
     async fn insert_audit(&mut self, row: &NewAudit, at: DateTime<Utc>) -> Result<AuditId> {

@@ -9,8 +9,9 @@ use std::time::Duration;
 use chrono::{DateTime, Duration as Days, NaiveDate, SecondsFormat, Utc};
 use willis_core::{DiaryFile, HabitsFile, Knowledge, LabFile, PatientFile, Profile, SymptomsFile};
 use willis_store::{
-    materialize, Access, Actor, AuditRow, Backup, Entry, NewAudit, NewEntry, PasswordHash, Payload,
-    Person, PersonId, Store, StoreError, User, UserId, BACKUP_FORMAT,
+    materialize, Access, Actor, AuditRow, Backup, Entry, NewAudit, NewEntry, NewToken,
+    PasswordHash, Payload, Person, PersonId, ShareId, Store, StoreError, Token, TokenId, TokenKind,
+    User, UserId, BACKUP_FORMAT,
 };
 
 use crate::harness::{Fresh, Kind, Rng};
@@ -1374,6 +1375,382 @@ pub async fn a_change_whose_audit_row_fails_is_undone<S: Store>(fresh: &Fresh) {
         .unwrap();
     store.revoke_audited(share.id, &fine).await.unwrap();
     assert_eq!(store.audit_log(me.id).await.unwrap().len(), 2);
+}
+
+// ---------------------------------------------------------------------------
+// Passwords, single shares and tokens
+
+fn at(text: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(text)
+        .unwrap()
+        .with_timezone(&Utc)
+}
+
+/// A hex SHA-256-looking hash, distinct per `n`.
+fn hash(n: u32) -> String {
+    format!("{n:064x}")
+}
+
+fn session(user: UserId, n: u32) -> NewToken {
+    NewToken {
+        user_id: user,
+        kind: TokenKind::Session,
+        person_id: None,
+        label: "Mozilla/5.0 (X11; Linux x86_64)".into(),
+        csrf: Some(format!("csrf-{n}")),
+        created_at: at("2026-03-01T09:00:00.123456Z"),
+        expires_at: Some(at("2026-03-02T09:00:00.123456Z")),
+        hash: hash(n),
+    }
+}
+
+fn api(user: UserId, n: u32) -> NewToken {
+    NewToken {
+        user_id: user,
+        kind: TokenKind::Api,
+        person_id: None,
+        label: format!("script {n}"),
+        csrf: None,
+        created_at: at("2026-03-01T09:00:00Z"),
+        expires_at: None,
+        hash: hash(n),
+    }
+}
+
+pub async fn set_password_replaces_the_hash<S: Store>(fresh: &Fresh) {
+    let store: S = fresh.store().await;
+    let ada = store.create_user("ada", None).await.unwrap();
+    let bo = store
+        .create_user("bo", Some(&PasswordHash::new("$argon2id$bo")))
+        .await
+        .unwrap();
+    store
+        .set_password(ada.id, &PasswordHash::new("$argon2id$first"))
+        .await
+        .unwrap();
+    let read = store.user_by_name("ada").await.unwrap().unwrap();
+    assert_eq!(
+        read.password_hash.as_ref().map(PasswordHash::expose),
+        Some("$argon2id$first")
+    );
+    assert_eq!((read.id, read.created_at), (ada.id, ada.created_at));
+    store
+        .set_password(ada.id, &PasswordHash::new("$argon2id$second"))
+        .await
+        .unwrap();
+    let read = store.user_by_name("ada").await.unwrap().unwrap();
+    assert_eq!(
+        read.password_hash.as_ref().map(PasswordHash::expose),
+        Some("$argon2id$second")
+    );
+    // Nobody else's changes.
+    assert_eq!(store.user(bo.id).await.unwrap(), Some(bo));
+    let err = store
+        .set_password(UserId(999), &PasswordHash::new("$argon2id$x"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, StoreError::UnknownUser(UserId(999))),
+        "{err:?}"
+    );
+    store.close().await;
+}
+
+pub async fn one_share_by_id<S: Store>(fresh: &Fresh) {
+    let (store, ada, me): (S, _, _) = setup(fresh).await;
+    let bo = store.create_user("bo", None).await.unwrap();
+    let until = willis_store::now() + Days::days(1);
+    let share = store
+        .grant(me.id, bo.id, Access::Read, ada.id, Some(until))
+        .await
+        .unwrap();
+    assert_eq!(store.share(share.id).await.unwrap(), Some(share.clone()));
+    let revoked = store.revoke(share.id).await.unwrap();
+    assert!(revoked.revoked_at.is_some());
+    assert_eq!(store.share(share.id).await.unwrap(), Some(revoked));
+    assert_eq!(store.share(ShareId(999)).await.unwrap(), None);
+    store.close().await;
+}
+
+pub async fn tokens_are_found_by_their_hash<S: Store>(fresh: &Fresh) {
+    let (store, ada, me): (S, _, _) = setup(fresh).await;
+    let new = session(ada.id, 1);
+    let token = store.create_token(new.clone()).await.unwrap();
+    assert_eq!(
+        token,
+        Token {
+            id: token.id,
+            user_id: ada.id,
+            kind: TokenKind::Session,
+            person_id: None,
+            label: new.label.clone(),
+            csrf: Some("csrf-1".into()),
+            created_at: new.created_at,
+            expires_at: new.expires_at,
+            revoked_at: None,
+        }
+    );
+    assert_eq!(
+        store.token_by_hash(&hash(1)).await.unwrap(),
+        Some(token.clone())
+    );
+    assert_eq!(store.token_by_hash(&hash(2)).await.unwrap(), None);
+    assert_eq!(store.token_by_hash("").await.unwrap(), None);
+    // The hash is not part of the value, so it never prints.
+    assert!(!format!("{token:?}").contains(&hash(1)), "{token:?}");
+
+    // The same secret twice is refused, even for another user or kind.
+    let bo = store.create_user("bo", None).await.unwrap();
+    let err = store.create_token(api(bo.id, 1)).await.unwrap_err();
+    assert!(matches!(err, StoreError::TokenTaken), "{err:?}");
+    assert_eq!(store.tokens_of(bo.id).await.unwrap(), []);
+
+    // Unknown user or person.
+    let err = store.create_token(api(UserId(999), 3)).await.unwrap_err();
+    assert!(
+        matches!(err, StoreError::UnknownUser(UserId(999))),
+        "{err:?}"
+    );
+    let lost = NewToken {
+        kind: TokenKind::Calendar,
+        person_id: Some(PersonId(999)),
+        ..api(ada.id, 4)
+    };
+    let err = store.create_token(lost).await.unwrap_err();
+    assert!(
+        matches!(err, StoreError::UnknownPerson(PersonId(999))),
+        "{err:?}"
+    );
+
+    // A calendar token keeps its person; an API token its label and no expiry.
+    let calendar = NewToken {
+        kind: TokenKind::Calendar,
+        person_id: Some(me.id),
+        label: String::new(),
+        csrf: None,
+        expires_at: None,
+        ..session(ada.id, 5)
+    };
+    let cal = store.create_token(calendar).await.unwrap();
+    let read = store.token_by_hash(&hash(5)).await.unwrap().unwrap();
+    assert_eq!(read, cal);
+    assert_eq!(
+        (read.kind, read.person_id, read.label.as_str(), read.csrf),
+        (TokenKind::Calendar, Some(me.id), "", None)
+    );
+    let script = store.create_token(api(ada.id, 6)).await.unwrap();
+    assert_eq!(store.token_by_hash(&hash(6)).await.unwrap(), Some(script));
+    assert!(cal.id > token.id);
+    store.close().await;
+}
+
+pub async fn tokens_of_a_user_in_order<S: Store>(fresh: &Fresh) {
+    let (store, ada, _me): (S, _, _) = setup(fresh).await;
+    let bo = store.create_user("bo", None).await.unwrap();
+    let mut mine = Vec::new();
+    let mut theirs = Vec::new();
+    for n in 0..6 {
+        let (user, list) = if n % 2 == 0 {
+            (ada.id, &mut mine)
+        } else {
+            (bo.id, &mut theirs)
+        };
+        let new = if n % 3 == 0 {
+            session(user, n)
+        } else {
+            api(user, n)
+        };
+        list.push(store.create_token(new).await.unwrap());
+    }
+    // Revoked and expired ones are listed too.
+    mine[1] = store
+        .revoke_token(mine[1].id, willis_store::now())
+        .await
+        .unwrap();
+    assert_eq!(store.tokens_of(ada.id).await.unwrap(), mine);
+    assert_eq!(store.tokens_of(bo.id).await.unwrap(), theirs);
+    assert!(mine.windows(2).all(|w| w[0].id < w[1].id));
+    assert_eq!(store.tokens_of(UserId(999)).await.unwrap(), []);
+    store.close().await;
+}
+
+pub async fn revoking_a_token_twice_keeps_the_first_time<S: Store>(fresh: &Fresh) {
+    let (store, ada, _me): (S, _, _) = setup(fresh).await;
+    let token = store.create_token(session(ada.id, 1)).await.unwrap();
+    let other = store.create_token(api(ada.id, 2)).await.unwrap();
+    let first = at("2026-03-01T10:00:00.000001Z");
+    let revoked = store.revoke_token(token.id, first).await.unwrap();
+    assert_eq!(
+        revoked,
+        Token {
+            revoked_at: Some(first),
+            ..token.clone()
+        }
+    );
+    assert!(!revoked.active_at(at("2026-03-01T09:30:00Z")));
+    let again = store
+        .revoke_token(token.id, at("2026-03-01T11:00:00Z"))
+        .await
+        .unwrap();
+    assert_eq!(again.revoked_at, Some(first));
+    assert_eq!(store.token_by_hash(&hash(1)).await.unwrap(), Some(revoked));
+    // Only that one.
+    assert_eq!(store.token_by_hash(&hash(2)).await.unwrap(), Some(other));
+    let err = store.revoke_token(TokenId(999), first).await.unwrap_err();
+    assert!(
+        matches!(err, StoreError::UnknownToken(TokenId(999))),
+        "{err:?}"
+    );
+    assert_eq!(err.to_string(), "token 999 does not exist");
+    store.close().await;
+}
+
+pub async fn a_token_is_active_until_it_expires_or_is_revoked<S: Store>(fresh: &Fresh) {
+    let (store, ada, _me): (S, _, _) = setup(fresh).await;
+    let end = at("2026-03-02T09:00:00.123456Z");
+    let made = store.create_token(session(ada.id, 1)).await.unwrap();
+    let token = store.token_by_hash(&hash(1)).await.unwrap().unwrap();
+    assert_eq!(token, made);
+    assert_eq!(token.expires_at, Some(end));
+    assert!(token.active_at(token.created_at));
+    assert!(token.active_at(end - Days::seconds(1)));
+    assert!(token.active_at(end - Days::microseconds(1)));
+    assert!(!token.active_at(end));
+    assert!(!token.active_at(end + Days::seconds(1)));
+
+    let forever = store.create_token(api(ada.id, 2)).await.unwrap();
+    assert!(forever.active_at(at("2999-01-01T00:00:00Z")));
+    let revoked = store
+        .revoke_token(forever.id, at("2026-03-01T10:00:00Z"))
+        .await
+        .unwrap();
+    // Revoked is revoked, whatever the moment asked about.
+    assert!(!revoked.active_at(at("2026-03-01T09:30:00Z")));
+    assert!(!revoked.active_at(at("2026-03-01T10:30:00Z")));
+    store.close().await;
+}
+
+pub async fn purging_removes_only_old_expired_or_revoked_tokens<S: Store>(fresh: &Fresh) {
+    let (store, ada, me): (S, _, _) = setup(fresh).await;
+    let cutoff = at("2026-03-10T00:00:00Z");
+    let expiring = |n: u32, end: &str| NewToken {
+        expires_at: Some(at(end)),
+        ..session(ada.id, n)
+    };
+    let expired_long_ago = store
+        .create_token(expiring(1, "2026-03-02T00:00:00Z"))
+        .await
+        .unwrap();
+    let expired_at_cutoff = store
+        .create_token(expiring(2, "2026-03-10T00:00:00Z"))
+        .await
+        .unwrap();
+    let expires_later = store
+        .create_token(expiring(3, "2026-03-20T00:00:00Z"))
+        .await
+        .unwrap();
+    let never_expires = store.create_token(api(ada.id, 4)).await.unwrap();
+    let revoked_long_ago = store.create_token(api(ada.id, 5)).await.unwrap();
+    store
+        .revoke_token(revoked_long_ago.id, at("2026-03-03T00:00:00Z"))
+        .await
+        .unwrap();
+    let revoked_recently = store.create_token(api(ada.id, 6)).await.unwrap();
+    let revoked_recently = store
+        .revoke_token(revoked_recently.id, at("2026-03-11T00:00:00Z"))
+        .await
+        .unwrap();
+    let calendar = store
+        .create_token(NewToken {
+            kind: TokenKind::Calendar,
+            person_id: Some(me.id),
+            csrf: None,
+            ..expiring(7, "2026-03-05T00:00:00Z")
+        })
+        .await
+        .unwrap();
+
+    assert_eq!(store.purge_tokens(cutoff).await.unwrap(), 3);
+    let left: Vec<TokenId> = store
+        .tokens_of(ada.id)
+        .await
+        .unwrap()
+        .iter()
+        .map(|t| t.id)
+        .collect();
+    assert_eq!(
+        left,
+        [
+            expired_at_cutoff.id,
+            expires_later.id,
+            never_expires.id,
+            revoked_recently.id
+        ]
+    );
+    for gone in [expired_long_ago.id, revoked_long_ago.id, calendar.id] {
+        assert!(!left.contains(&gone));
+    }
+    assert_eq!(store.token_by_hash(&hash(1)).await.unwrap(), None);
+    // A second run finds nothing more; a later one takes the rest that ended.
+    assert_eq!(store.purge_tokens(cutoff).await.unwrap(), 0);
+    assert_eq!(
+        store
+            .purge_tokens(at("2026-03-30T00:00:00Z"))
+            .await
+            .unwrap(),
+        3
+    );
+    let left: Vec<TokenId> = store
+        .tokens_of(ada.id)
+        .await
+        .unwrap()
+        .iter()
+        .map(|t| t.id)
+        .collect();
+    assert_eq!(left, [never_expires.id]);
+    // The hash of a purged token may be used again.
+    store.create_token(session(ada.id, 1)).await.unwrap();
+    store.close().await;
+}
+
+pub async fn tokens_stay_out_of_backups<S: Store>(fresh: &Fresh) {
+    let source: S = fresh.store().await;
+    let (ada, me) = populate(&source).await;
+    let before = source.export().await.unwrap();
+    source.create_token(session(ada.id, 1)).await.unwrap();
+    source
+        .create_token(NewToken {
+            kind: TokenKind::Calendar,
+            person_id: Some(me.id),
+            csrf: None,
+            ..api(ada.id, 2)
+        })
+        .await
+        .unwrap();
+    let backup = source.export().await.unwrap();
+    assert_eq!(backup, before);
+    let text = serde_json::to_string(&backup).unwrap();
+    assert!(!text.contains("token") && !text.contains(&hash(1)));
+
+    // Restored elsewhere, the users have no tokens, and new ones can be made.
+    let target_db = fresh.sibling().await;
+    let target: S = target_db.store().await;
+    target.import(&backup).await.unwrap();
+    assert_eq!(target.tokens_of(ada.id).await.unwrap(), []);
+    let first = target.create_token(session(ada.id, 1)).await.unwrap();
+    let second = target.create_token(api(ada.id, 3)).await.unwrap();
+    assert!(second.id > first.id);
+    assert_eq!(
+        target.tokens_of(ada.id).await.unwrap(),
+        [first.clone(), second]
+    );
+    assert_eq!(target.token_by_hash(&hash(1)).await.unwrap(), Some(first));
+    // Export still matches and the database with tokens is not "empty".
+    assert_eq!(target.export().await.unwrap(), backup);
+    let err = target.import(&backup).await.unwrap_err();
+    assert!(matches!(err, StoreError::NotEmpty), "{err:?}");
+    source.close().await;
+    target.close().await;
 }
 
 // ---------------------------------------------------------------------------
