@@ -16,10 +16,11 @@
 //! (the CLI) block on these calls.
 
 pub mod error;
+pub mod facts;
 pub mod validate;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use willis_core::{assess, Assessment, Knowledge, Profile, Record};
+use willis_core::{assess, Assessment, Knowledge, Profile, Record, RecordFile};
 use willis_store::{
     materialize, Access, Actor, AnyStore, AuditRow, Backup, Entry, EntryId, NewAudit, NewEntry,
     Payload, Person, PersonId, Share, ShareId, Store, User, UserId,
@@ -202,12 +203,25 @@ impl<S: Store> App<S> {
         when: When,
         now: DateTime<Utc>,
     ) -> Result<Record> {
+        self.record_file(user, person, when, now)
+            .await?
+            .validate(Knowledge::get())
+            .map_err(|e| AppError::Journal(e.to_string()))
+    }
+
+    /// The person's record as a `willis-record/1` file (not yet validated),
+    /// for `when.as_of` as known at `when.known_at`.
+    pub async fn record_file(
+        &self,
+        user: UserId,
+        person: PersonId,
+        when: When,
+        now: DateTime<Utc>,
+    ) -> Result<RecordFile> {
         self.authorize(user, person, Access::Read, now).await?;
         let entries = self.store.entries(person).await?;
         self.audit_read(user, person, "record").await?;
-        materialize(&entries, Some(when.as_of), when.known_at)
-            .validate(Knowledge::get())
-            .map_err(|e| AppError::Journal(e.to_string()))
+        Ok(materialize(&entries, Some(when.as_of), when.known_at))
     }
 
     /// The plan for the person (and the record it was made from).
@@ -441,6 +455,105 @@ impl<S: Store> App<S> {
             return Err(AppError::NotFound(format!("no share #{share}")));
         }
         Ok(self.store.revoke_audited(share, &self.actor(user)).await?)
+    }
+
+    /// Ends a share named only by its id (the person is looked up): owner
+    /// only; a share of a person the caller may not see is "not found".
+    pub async fn revoke_share(
+        &self,
+        user: UserId,
+        share: ShareId,
+        now: DateTime<Utc>,
+    ) -> Result<Share> {
+        let found = self
+            .store
+            .share(share)
+            .await?
+            .ok_or_else(|| AppError::NotFound(format!("no share #{share}")))?;
+        self.revoke(user, found.person_id, share, now)
+            .await
+            .map_err(|e| match e {
+                AppError::NotFound(_) => AppError::NotFound(format!("no share #{share}")),
+                other => other,
+            })
+    }
+
+    /// Adds the people of a backup to the user's journals, as new people the
+    /// user owns, their entries replayed in order (corrections and deletions
+    /// kept, each recorded now by the user). Every entry is checked before
+    /// anything is written, so a bad backup changes nothing.
+    pub async fn import_as(
+        &self,
+        user: UserId,
+        backup: &Backup,
+        clock: Clock,
+    ) -> Result<Vec<Person>> {
+        use std::collections::HashMap;
+        if backup.format != willis_store::BACKUP_FORMAT {
+            return Err(AppError::Invalid(format!(
+                "format: {:?} is not a backup format this version reads; use \"{}\"",
+                backup.format,
+                willis_store::BACKUP_FORMAT
+            )));
+        }
+        // Check first: every entry must make sense in its journal.
+        let mut plan: Vec<(&Person, Vec<&willis_store::BackupEntry>)> = Vec::new();
+        for person in &backup.people {
+            let mut journal: Vec<Entry> = Vec::new();
+            let mut entries = Vec::new();
+            for e in backup.entries.iter().filter(|e| e.person_id == person.id) {
+                let entry = e
+                    .to_entry()
+                    .map_err(|err| AppError::Invalid(format!("entries: {err}")))?;
+                if entry.payload != Payload::Tombstone {
+                    let probe = NewEntry::new(person.id, user, entry.effective, entry.payload.clone());
+                    let probe = match entry.supersedes {
+                        Some(old) => probe.correcting(old),
+                        None => probe,
+                    };
+                    validate::check_entry(&probe, &journal, clock.today).map_err(|err| {
+                        AppError::Invalid(format!(
+                            "entry #{} of {:?}: {err}",
+                            entry.id, person.display_name
+                        ))
+                    })?;
+                }
+                journal.push(entry);
+                entries.push(e);
+            }
+            plan.push((person, entries));
+        }
+        let mut added = Vec::new();
+        for (person, entries) in plan {
+            let taken: Vec<String> = self
+                .people(user, clock.now)
+                .await?
+                .into_iter()
+                .map(|(p, _)| p.display_name.to_lowercase())
+                .collect();
+            let mut name = person.display_name.clone();
+            let mut n = 1;
+            while taken.contains(&name.to_lowercase()) {
+                n += 1;
+                name = format!("{} ({n})", person.display_name);
+            }
+            let new = self
+                .store
+                .create_person_audited(user, &name, &self.actor(user))
+                .await?;
+            let mut ids: HashMap<EntryId, EntryId> = HashMap::new();
+            for e in entries {
+                let entry = e
+                    .to_entry()
+                    .map_err(|err| AppError::Invalid(format!("entries: {err}")))?;
+                let mut next = NewEntry::new(new.id, user, entry.effective, entry.payload);
+                next.supersedes = entry.supersedes.and_then(|old| ids.get(&old).copied());
+                let stored = self.store.append_audited(next, &self.actor(user)).await?;
+                ids.insert(entry.id, stored.id);
+            }
+            added.push(new);
+        }
+        Ok(added)
     }
 
     /// Who read or changed a person's data (owner only).

@@ -5,6 +5,7 @@ pub mod check;
 pub mod clock;
 pub mod letter;
 pub mod remind;
+pub mod serve;
 pub mod text;
 pub mod tracker;
 
@@ -78,6 +79,9 @@ pub enum Command {
     /// The plan's dated follow-up (retests, reviews, oral iron evenings) as an
     /// iCalendar file for any calendar app.
     Remind(remind::RemindArgs),
+    /// The web app and its JSON API, for you and the people you share with:
+    /// `willis serve`, then open http://127.0.0.1:8080.
+    Serve(serve::ServeArgs),
     /// The people whose journals you keep (yourself, a child, a parent).
     Person {
         #[command(subcommand)]
@@ -170,6 +174,7 @@ pub fn run(cli: Cli, out: &mut dyn Write, colour: bool) -> anyhow::Result<()> {
         Command::Check(args) => check::run(args, &cli.db, out, colour),
         Command::Letter(args) => letter::run(args, &cli.db, out),
         Command::Remind(args) => remind::run(args, &cli.db, out),
+        Command::Serve(args) => serve::run(args, &cli.db),
     }
 }
 

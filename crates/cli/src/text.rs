@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
-use willis_core::assessment::{Category, DiagnosisStatus, Level, SeverityBand};
+use willis_core::assessment::{Category, DiagnosisStatus, Group, Level, SeverityBand};
 use willis_core::Assessment;
 
 const WIDTH: usize = 80;
@@ -42,19 +42,8 @@ impl Style {
     }
 }
 
-#[derive(Clone, Copy, PartialEq)]
-enum Group {
-    Now,
-    Doctor,
-    Later,
-}
-
 fn group(category: Category) -> Group {
-    match category {
-        Category::Test | Category::Lifestyle => Group::Now,
-        Category::FollowUp => Group::Later,
-        _ => Group::Doctor,
-    }
+    category.group()
 }
 
 fn wrap(out: &mut String, text: &str, first: &str, rest: &str) {

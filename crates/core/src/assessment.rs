@@ -184,6 +184,27 @@ pub enum Category {
     FollowUp,
 }
 
+/// Who acts on a step, for people reading their plan: what they can do now
+/// (tests to ask for, habits to change), what needs their doctor, and what
+/// comes later (follow-up).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Group {
+    Now,
+    Doctor,
+    Later,
+}
+
+impl Category {
+    /// The group a step of this category is shown under.
+    pub fn group(self) -> Group {
+        match self {
+            Category::Test | Category::Lifestyle => Group::Now,
+            Category::FollowUp => Group::Later,
+            _ => Group::Doctor,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Difference {
     /// The other guideline profile, serialised as its id (`"aasm-2024"`).

@@ -18,7 +18,7 @@ mod wire;
 
 pub use assess::{assess, iron_given, IronGiven};
 pub use assessment::{
-    Assessment, Category, DiagnosisStatus, Level, OralSchedule, Pathway, RecId, ScheduleItem, Step,
+    Assessment, Category, DiagnosisStatus, Group, Level, OralSchedule, Pathway, RecId, ScheduleItem, Step,
     Timing, Warning,
 };
 pub use error::RecordError;

@@ -1,0 +1,239 @@
+//! `willis-web`: the web app, the JSON API and their defences, served by
+//! `willis serve`.
+//!
+//! Every handler is a thin layer over the application layer
+//! ([`willis_app::App`]): it reads the caller from the request, calls one use
+//! case, and renders the answer as HTML ([`pages`]) or JSON ([`api`]). Access
+//! is checked by the application layer, never here. Logins, sessions and
+//! tokens are the web layer's own ([`auth`]), kept in the database so that
+//! several instances behind a load balancer share them.
+//!
+//! Requests pass, outermost first: the security headers
+//! ([`security::headers`]), the caller's identification
+//! ([`auth::authenticate`]), the CSRF check ([`security::csrf`]) and the body
+//! size limit, then the route.
+
+pub mod api;
+pub mod auth;
+pub mod error;
+pub mod pages;
+pub mod security;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::IntoResponse;
+use axum::routing::get;
+use axum::{middleware, Router};
+use chrono::{Local, NaiveDate, Utc};
+use willis_app::{App, Clock};
+use willis_store::{AnyStore, Store, UserId};
+
+/// How `willis serve` runs.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The address the app is reached at from outside (`https://…` turns on
+    /// `Secure` cookies and HSTS); `None`: the listening address, plain HTTP.
+    pub public_url: Option<String>,
+    /// Whether anyone may create an account (`--no-signup` turns it off).
+    pub signup: bool,
+    /// "Today" pinned to a date (tests); `None`: the local date.
+    pub today: Option<NaiveDate>,
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config {
+            public_url: None,
+            signup: true,
+            today: None,
+        }
+    }
+}
+
+/// The largest request body, except imports.
+pub const BODY_LIMIT: usize = 256 * 1024;
+/// The largest backup an import accepts.
+pub const IMPORT_LIMIT: usize = 16 * 1024 * 1024;
+
+/// The shared state of every handler.
+#[derive(Clone)]
+pub struct Web(Arc<Inner>);
+
+struct Inner {
+    /// The application as the pages use it (audit origin `web`).
+    pages: App,
+    /// The same store as the API uses it (audit origin `api`).
+    api: App,
+    config: Config,
+    limiter: security::Limiter,
+}
+
+impl Web {
+    /// The web app over an open store.
+    pub fn new(store: AnyStore, config: Config) -> Web {
+        Web(Arc::new(Inner {
+            pages: App::new(store.clone(), "web"),
+            api: App::new(store, "api"),
+            config,
+            limiter: security::Limiter::default(),
+        }))
+    }
+
+    /// Opens the database a URL names (`sqlite://…`, `postgres://…`).
+    pub async fn open(db: &str, config: Config) -> Result<Web, willis_store::StoreError> {
+        Ok(Web::new(willis_store::open(db).await?, config))
+    }
+
+    pub fn pages(&self) -> &App {
+        &self.0.pages
+    }
+
+    pub fn api(&self) -> &App {
+        &self.0.api
+    }
+
+    pub fn store(&self) -> &AnyStore {
+        self.0.pages.store()
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.0.config
+    }
+
+    pub fn limiter(&self) -> &security::Limiter {
+        &self.0.limiter
+    }
+
+    /// Now, and today's local date (or the pinned one).
+    pub fn clock(&self) -> Clock {
+        Clock {
+            now: Utc::now(),
+            today: self.today(),
+        }
+    }
+
+    pub fn today(&self) -> NaiveDate {
+        self.0
+            .config
+            .today
+            .unwrap_or_else(|| Local::now().date_naive())
+    }
+
+    /// Whether cookies are marked `Secure` (the public URL is https).
+    pub fn secure_cookies(&self) -> bool {
+        self.0
+            .config
+            .public_url
+            .as_deref()
+            .is_some_and(|u| u.starts_with("https://"))
+    }
+
+    /// The session cookie's name: `__Host-` prefixed when served over TLS.
+    pub fn session_cookie(&self) -> &'static str {
+        if self.secure_cookies() {
+            "__Host-willis_session"
+        } else {
+            "willis_session"
+        }
+    }
+
+    /// A `Set-Cookie` value: `HttpOnly`, `SameSite=Lax`, `Path=/`, and
+    /// `Secure` over TLS; `max_age` 0 deletes it.
+    pub fn cookie(&self, name: &str, value: &str, max_age: i64) -> HeaderValue {
+        let secure = if self.secure_cookies() { "; Secure" } else { "" };
+        HeaderValue::from_str(&format!(
+            "{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}"
+        ))
+        .expect("cookie values are URL-safe base64")
+    }
+
+    /// Whether an `Origin` header names this app (the public URL's origin, or
+    /// the `Host` the request was sent to).
+    pub fn is_own_origin(&self, origin: &HeaderValue, headers: &HeaderMap) -> bool {
+        let Ok(origin) = origin.to_str() else {
+            return false;
+        };
+        if let Some(public) = &self.0.config.public_url {
+            let public = public.trim_end_matches('/');
+            let public_origin = public
+                .find("://")
+                .and_then(|i| public[i + 3..].find('/').map(|j| &public[..i + 3 + j]))
+                .unwrap_or(public);
+            if origin == public_origin {
+                return true;
+            }
+        }
+        let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
+        host.is_some_and(|h| origin == format!("http://{h}") || origin == format!("https://{h}"))
+    }
+
+    /// The largest form body.
+    pub fn body_limit(&self) -> usize {
+        BODY_LIMIT
+    }
+}
+
+/// `GET /healthz`: 200 when the server and its database answer.
+async fn healthz(State(web): State<Web>) -> impl IntoResponse {
+    match web.store().user(UserId(0)).await {
+        Ok(_) => (StatusCode::OK, "ok\n"),
+        Err(e) => {
+            eprintln!("willis serve: health check: {e}");
+            (StatusCode::SERVICE_UNAVAILABLE, "the database does not answer\n")
+        }
+    }
+}
+
+/// The whole app: pages, API and their middleware.
+pub fn router(web: Web) -> Router {
+    Router::new()
+        .route("/healthz", get(healthz))
+        .merge(api::routes())
+        .merge(pages::routes())
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(middleware::from_fn_with_state(web.clone(), security::csrf))
+        .layer(middleware::from_fn_with_state(web.clone(), auth::authenticate))
+        .layer(middleware::from_fn_with_state(web.clone(), security::headers))
+        .with_state(web)
+}
+
+/// Serves the app on `addr` until Ctrl-C (or SIGTERM), finishing the
+/// requests in flight.
+pub async fn serve(web: Web, addr: SocketAddr) -> std::io::Result<()> {
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    let local = listener.local_addr()?;
+    let shown = web
+        .config()
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{local}"));
+    eprintln!("Willis is running at {shown} (press Ctrl-C to stop)");
+    if !web.config().signup {
+        eprintln!("sign-up is off: only existing accounts can sign in");
+    }
+    let app = router(web).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown())
+        .await
+}
+
+async fn shutdown() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    eprintln!("Willis is stopping");
+}
