@@ -12,9 +12,7 @@
 //! Field errors name the field as the record format does (`date`, `started`).
 
 use chrono::NaiveDate;
-use willis_core::{
-    DiaryFile, IronTreatmentFile, LabFile, MedicationFile, RecordFile,
-};
+use willis_core::{DiaryFile, IronTreatmentFile, LabFile, MedicationFile, RecordFile};
 use willis_store::Payload;
 
 use crate::{AppError, Result};
@@ -91,7 +89,9 @@ pub fn medication(m: MedicationFile, today: NaiveDate) -> Result<Vec<Fact>> {
     )];
     match (stopped, m.outcome.filter(|o| !o.trim().is_empty())) {
         (Some(stop), outcome) => facts.push((stop, Payload::MedicationStop { name, outcome })),
-        (None, Some(outcome)) => facts.push((started, Payload::MedicationOutcome { name, outcome })),
+        (None, Some(outcome)) => {
+            facts.push((started, Payload::MedicationOutcome { name, outcome }))
+        }
         (None, None) => {}
     }
     Ok(facts)
@@ -226,7 +226,9 @@ mod tests {
         let facts = medication(m.clone(), day("2026-12-01")).unwrap();
         assert_eq!(facts.len(), 2);
         assert_eq!(facts[0].0, day("2024-01-01"));
-        assert!(matches!(&facts[1].1, Payload::MedicationStop { outcome: Some(o), .. } if o == "ineffective"));
+        assert!(
+            matches!(&facts[1].1, Payload::MedicationStop { outcome: Some(o), .. } if o == "ineffective")
+        );
         let backwards = MedicationFile {
             stopped: Some("2023-01-01".into()),
             ..m
@@ -244,7 +246,16 @@ mod tests {
             ..MedicationFile::default()
         };
         let facts = medication(m, day("2026-12-01")).unwrap();
-        assert_eq!(facts, vec![(day("2026-12-01"), Payload::MedicationStart { name: "sertraline".into(), dose: None })]);
+        assert_eq!(
+            facts,
+            vec![(
+                day("2026-12-01"),
+                Payload::MedicationStart {
+                    name: "sertraline".into(),
+                    dose: None
+                }
+            )]
+        );
     }
 
     #[test]
@@ -280,7 +291,9 @@ mod tests {
             }],
             ..RecordFile::default()
         };
-        let err = from_record(&file, day("2026-12-01")).unwrap_err().to_string();
+        let err = from_record(&file, day("2026-12-01"))
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("labs[0].date"), "{err}");
     }
 }

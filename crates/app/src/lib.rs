@@ -506,7 +506,8 @@ impl<S: Store> App<S> {
                     .to_entry()
                     .map_err(|err| AppError::Invalid(format!("entries: {err}")))?;
                 if entry.payload != Payload::Tombstone {
-                    let probe = NewEntry::new(person.id, user, entry.effective, entry.payload.clone());
+                    let probe =
+                        NewEntry::new(person.id, user, entry.effective, entry.payload.clone());
                     let probe = match entry.supersedes {
                         Some(old) => probe.correcting(old),
                         None => probe,

@@ -32,7 +32,10 @@ pub fn run(args: &ServeArgs, db: &DbArgs) -> anyhow::Result<()> {
         _ => default_db_url()?,
     };
     let config = willis_web::Config {
-        public_url: args.public_url.clone().map(|u| u.trim_end_matches('/').to_string()),
+        public_url: args
+            .public_url
+            .clone()
+            .map(|u| u.trim_end_matches('/').to_string()),
         signup: !args.no_signup,
         today: match std::env::var(crate::clock::TODAY_VAR) {
             Ok(t) if !t.trim().is_empty() => Some(crate::clock::today()?),

@@ -18,8 +18,8 @@ mod wire;
 
 pub use assess::{assess, iron_given, IronGiven};
 pub use assessment::{
-    Assessment, Category, DiagnosisStatus, Group, Level, OralSchedule, Pathway, RecId, ScheduleItem, Step,
-    Timing, Warning,
+    Assessment, Category, DiagnosisStatus, Group, Level, OralSchedule, Pathway, RecId,
+    ScheduleItem, Step, Timing, Warning,
 };
 pub use error::RecordError;
 pub use interpret::{

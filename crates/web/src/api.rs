@@ -76,7 +76,10 @@ pub fn routes() -> Router<Web> {
         .route("/api/v1/people", get(people_list).post(people_create))
         .route(&format!("{person}/labs"), post(add_lab))
         .route(&format!("{person}/medications"), post(add_medication))
-        .route(&format!("{person}/iron-treatments"), post(add_iron_treatment))
+        .route(
+            &format!("{person}/iron-treatments"),
+            post(add_iron_treatment),
+        )
         .route(&format!("{person}/diary"), post(add_diary))
         .route(&format!("{person}/conditions"), post(add_condition))
         .route(&format!("{person}/patient"), put(put_patient))
@@ -130,8 +133,12 @@ fn body<T: DeserializeOwned>(bytes: &Bytes) -> ApiResult<T> {
             ApiError::invalid(format!("{path}: {inner}"))
         }
     })?;
-    de.end()
-        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, format!("the body is not JSON: {e}")))?;
+    de.end().map_err(|e| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            format!("the body is not JSON: {e}"),
+        )
+    })?;
     Ok(value)
 }
 
@@ -216,7 +223,10 @@ fn limit(web: &Web, key: String, max: u32) -> ApiResult<()> {
         .map_err(|wait| {
             ApiError::new(
                 StatusCode::TOO_MANY_REQUESTS,
-                format!("too many attempts; try again in {} minutes", wait.div_ceil(60)),
+                format!(
+                    "too many attempts; try again in {} minutes",
+                    wait.div_ceil(60)
+                ),
             )
         })
 }
@@ -298,7 +308,10 @@ pub struct ApiToken {
 /// The caller's API tokens.
 #[utoipa::path(get, path = "/api/v1/tokens", tag = "willis", security(("bearer" = [])),
     responses((status = 200, body = [ApiToken]), (status = 401, body = ErrorBody)))]
-async fn tokens_list(State(web): State<Web>, ApiCaller(c): ApiCaller) -> ApiResult<Json<Vec<ApiToken>>> {
+async fn tokens_list(
+    State(web): State<Web>,
+    ApiCaller(c): ApiCaller,
+) -> ApiResult<Json<Vec<ApiToken>>> {
     let tokens = web
         .store()
         .tokens_of(c.user.id)
@@ -330,9 +343,19 @@ async fn tokens_create(
 ) -> ApiResult<(StatusCode, Json<ApiToken>)> {
     let new: NewApiToken = body(&bytes)?;
     if new.expires_at.is_some_and(|t| t <= Utc::now()) {
-        return Err(ApiError::invalid("expires_at: the token would already have expired"));
+        return Err(ApiError::invalid(
+            "expires_at: the token would already have expired",
+        ));
     }
-    let (secret, t) = auth::issue(&web, &c.user, TokenKind::Api, &new.label, None, new.expires_at).await?;
+    let (secret, t) = auth::issue(
+        &web,
+        &c.user,
+        TokenKind::Api,
+        &new.label,
+        None,
+        new.expires_at,
+    )
+    .await?;
     Ok((
         StatusCode::CREATED,
         Json(ApiToken {
@@ -371,7 +394,10 @@ pub struct PersonAnswer {
 /// The people the caller owns or was granted.
 #[utoipa::path(get, path = "/api/v1/people", tag = "willis", security(("bearer" = [])),
     responses((status = 200, body = [PersonAnswer]), (status = 401, body = ErrorBody)))]
-async fn people_list(State(web): State<Web>, ApiCaller(c): ApiCaller) -> ApiResult<Json<Vec<PersonAnswer>>> {
+async fn people_list(
+    State(web): State<Web>,
+    ApiCaller(c): ApiCaller,
+) -> ApiResult<Json<Vec<PersonAnswer>>> {
     let people = web.api().people(c.user.id, Utc::now()).await?;
     Ok(Json(
         people
@@ -401,7 +427,10 @@ async fn people_create(
     bytes: Bytes,
 ) -> ApiResult<(StatusCode, Json<PersonAnswer>)> {
     let new: NewPerson = body(&bytes)?;
-    let p = web.api().add_person(c.user.id, &new.name, Utc::now()).await?;
+    let p = web
+        .api()
+        .add_person(c.user.id, &new.name, Utc::now())
+        .await?;
     Ok((
         StatusCode::CREATED,
         Json(PersonAnswer {
@@ -447,11 +476,11 @@ macro_rules! appender {
     ($name:ident, $path:literal, $ty:ty, $what:literal, |$v:ident, $today:ident| $facts:expr) => {
         #[doc = concat!("Append ", $what, " to the journal.")]
         #[utoipa::path(post, path = $path, tag = "willis", security(("bearer" = [])),
-            params(("id" = i64, Path, description = "the person's id")),
-            request_body(content = serde_json::Value, description = $what),
-            responses((status = 201, body = Added), (status = 401, body = ErrorBody),
-                (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
-                (status = 422, body = ErrorBody)))]
+                    params(("id" = i64, Path, description = "the person's id")),
+                    request_body(content = serde_json::Value, description = $what),
+                    responses((status = 201, body = Added), (status = 401, body = ErrorBody),
+                        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+                        (status = 422, body = ErrorBody)))]
         async fn $name(
             State(web): State<Web>,
             ApiCaller(c): ApiCaller,
@@ -467,15 +496,34 @@ macro_rules! appender {
     };
 }
 
-appender!(add_lab, "/api/v1/people/{id}/labs", LabFile, "a lab result (a record-format lab object)",
-    |v, today| facts::lab(v).map(|f| vec![f]));
-appender!(add_medication, "/api/v1/people/{id}/medications", MedicationFile,
-    "a medicine (a record-format medication object)", |v, today| facts::medication(v, today));
-appender!(add_iron_treatment, "/api/v1/people/{id}/iron-treatments", IronTreatmentFile,
+appender!(
+    add_lab,
+    "/api/v1/people/{id}/labs",
+    LabFile,
+    "a lab result (a record-format lab object)",
+    |v, today| facts::lab(v).map(|f| vec![f])
+);
+appender!(
+    add_medication,
+    "/api/v1/people/{id}/medications",
+    MedicationFile,
+    "a medicine (a record-format medication object)",
+    |v, today| facts::medication(v, today)
+);
+appender!(
+    add_iron_treatment,
+    "/api/v1/people/{id}/iron-treatments",
+    IronTreatmentFile,
     "an infusion or oral iron course (a record-format iron_treatments object)",
-    |v, today| facts::iron_treatment(v, today));
-appender!(add_diary, "/api/v1/people/{id}/diary", DiaryFile, "a diary night (a record-format diary object)",
-    |v, today| facts::diary(v).map(|f| vec![f]));
+    |v, today| facts::iron_treatment(v, today)
+);
+appender!(
+    add_diary,
+    "/api/v1/people/{id}/diary",
+    DiaryFile,
+    "a diary night (a record-format diary object)",
+    |v, today| facts::diary(v).map(|f| vec![f])
+);
 
 /// A condition: its catalogue name, as a string or `{"name"}`.
 #[derive(Deserialize, ToSchema)]
@@ -485,24 +533,28 @@ pub enum ConditionBody {
     Object { name: String },
 }
 
-appender!(add_condition, "/api/v1/people/{id}/conditions", ConditionBody,
+appender!(
+    add_condition,
+    "/api/v1/people/{id}/conditions",
+    ConditionBody,
     "a condition (a catalogue name such as \"peripheral-neuropathy\", or {\"name\": ...})",
     |v, today| {
         let name = match &v {
             ConditionBody::Name(n) | ConditionBody::Object { name: n } => n,
         };
         facts::condition(name, today).map(|f| vec![f])
-    });
+    }
+);
 
 macro_rules! replacer {
     ($name:ident, $path:literal, $ty:ty, $variant:ident, $what:literal) => {
         #[doc = concat!("Replace ", $what, " (a new journal entry dated today).")]
         #[utoipa::path(put, path = $path, tag = "willis", security(("bearer" = [])),
-            params(("id" = i64, Path, description = "the person's id")),
-            request_body(content = serde_json::Value, description = $what),
-            responses((status = 200, body = Added), (status = 401, body = ErrorBody),
-                (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
-                (status = 422, body = ErrorBody)))]
+                    params(("id" = i64, Path, description = "the person's id")),
+                    request_body(content = serde_json::Value, description = $what),
+                    responses((status = 200, body = Added), (status = 401, body = ErrorBody),
+                        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+                        (status = 422, body = ErrorBody)))]
         async fn $name(
             State(web): State<Web>,
             ApiCaller(c): ApiCaller,
@@ -516,10 +568,34 @@ macro_rules! replacer {
     };
 }
 
-replacer!(put_patient, "/api/v1/people/{id}/patient", PatientFile, Patient, "the patient details");
-replacer!(put_symptoms, "/api/v1/people/{id}/symptoms", SymptomsFile, Symptoms, "the symptom questionnaire");
-replacer!(put_habits, "/api/v1/people/{id}/habits", HabitsFile, Habits, "the habits");
-replacer!(put_sleep, "/api/v1/people/{id}/sleep", SleepFile, Sleep, "the sleep answers");
+replacer!(
+    put_patient,
+    "/api/v1/people/{id}/patient",
+    PatientFile,
+    Patient,
+    "the patient details"
+);
+replacer!(
+    put_symptoms,
+    "/api/v1/people/{id}/symptoms",
+    SymptomsFile,
+    Symptoms,
+    "the symptom questionnaire"
+);
+replacer!(
+    put_habits,
+    "/api/v1/people/{id}/habits",
+    HabitsFile,
+    Habits,
+    "the habits"
+);
+replacer!(
+    put_sleep,
+    "/api/v1/people/{id}/sleep",
+    SleepFile,
+    Sleep,
+    "the sleep answers"
+);
 
 /// The person's `willis-record/1` on a date.
 #[utoipa::path(get, path = "/api/v1/people/{id}/record", tag = "willis", security(("bearer" = [])),
@@ -551,7 +627,13 @@ async fn get_plan(
 ) -> ApiResult<Response> {
     let planned = web
         .api()
-        .plan(c.user.id, PersonId(id), q.when(&web)?, q.profile()?, Utc::now())
+        .plan(
+            c.user.id,
+            PersonId(id),
+            q.when(&web)?,
+            q.profile()?,
+            Utc::now(),
+        )
         .await?;
     Ok(Json(planned.assessment).into_response())
 }
@@ -576,16 +658,42 @@ async fn get_entries(
 pub mod render {
     use super::*;
 
-    pub async fn letter_html(web: &Web, app: &willis_app::App, user: willis_store::UserId, id: i64, q: &PlanQuery) -> ApiResult<Response> {
+    pub async fn letter_html(
+        web: &Web,
+        app: &willis_app::App,
+        user: willis_store::UserId,
+        id: i64,
+        q: &PlanQuery,
+    ) -> ApiResult<Response> {
         let content = app
-            .letter(user, PersonId(id), q.when(web)?, q.profile()?, None, Utc::now())
+            .letter(
+                user,
+                PersonId(id),
+                q.when(web)?,
+                q.profile()?,
+                None,
+                Utc::now(),
+            )
             .await?;
         Ok(axum::response::Html(willis_report::letter::html(&content)).into_response())
     }
 
-    pub async fn letter_pdf(web: &Web, app: &willis_app::App, user: willis_store::UserId, id: i64, q: &PlanQuery) -> ApiResult<Response> {
+    pub async fn letter_pdf(
+        web: &Web,
+        app: &willis_app::App,
+        user: willis_store::UserId,
+        id: i64,
+        q: &PlanQuery,
+    ) -> ApiResult<Response> {
         let content = app
-            .letter(user, PersonId(id), q.when(web)?, q.profile()?, None, Utc::now())
+            .letter(
+                user,
+                PersonId(id),
+                q.when(web)?,
+                q.profile()?,
+                None,
+                Utc::now(),
+            )
             .await?;
         pdf(content).await
     }
@@ -599,7 +707,10 @@ pub mod render {
         Ok((
             [
                 (header::CONTENT_TYPE, "application/pdf"),
-                (header::CONTENT_DISPOSITION, "attachment; filename=\"willis-letter.pdf\""),
+                (
+                    header::CONTENT_DISPOSITION,
+                    "attachment; filename=\"willis-letter.pdf\"",
+                ),
             ],
             bytes,
         )
@@ -614,28 +725,49 @@ pub mod render {
         ))
     }
 
-    pub async fn reminders(web: &Web, app: &willis_app::App, user: willis_store::UserId, id: i64, q: &PlanQuery) -> ApiResult<Response> {
+    pub async fn reminders(
+        web: &Web,
+        app: &willis_app::App,
+        user: willis_store::UserId,
+        id: i64,
+        q: &PlanQuery,
+    ) -> ApiResult<Response> {
         let ics = app
-            .reminders(user, PersonId(id), q.when(web)?, q.profile()?, 365, Utc::now())
+            .reminders(
+                user,
+                PersonId(id),
+                q.when(web)?,
+                q.profile()?,
+                365,
+                Utc::now(),
+            )
             .await?;
         Ok((
             [
                 (header::CONTENT_TYPE, "text/calendar; charset=utf-8"),
-                (header::CONTENT_DISPOSITION, "attachment; filename=\"willis-reminders.ics\""),
+                (
+                    header::CONTENT_DISPOSITION,
+                    "attachment; filename=\"willis-reminders.ics\"",
+                ),
             ],
             ics,
         )
             .into_response())
     }
 
-    pub async fn chart(web: &Web, app: &willis_app::App, user: willis_store::UserId, id: i64, q: &PlanQuery, diary: bool) -> ApiResult<Response> {
-        let (iron, nights) = app.charts(user, PersonId(id), q.when(web)?, Utc::now()).await?;
+    pub async fn chart(
+        web: &Web,
+        app: &willis_app::App,
+        user: willis_store::UserId,
+        id: i64,
+        q: &PlanQuery,
+        diary: bool,
+    ) -> ApiResult<Response> {
+        let (iron, nights) = app
+            .charts(user, PersonId(id), q.when(web)?, Utc::now())
+            .await?;
         let chart = if diary { nights } else { iron };
-        Ok((
-            [(header::CONTENT_TYPE, "image/svg+xml")],
-            chart.svg,
-        )
-            .into_response())
+        Ok(([(header::CONTENT_TYPE, "image/svg+xml")], chart.svg).into_response())
     }
 }
 
@@ -643,9 +775,9 @@ macro_rules! renderer {
     ($name:ident, $path:literal, $what:literal, $ct:literal, |$web:ident, $c:ident, $id:ident, $q:ident| $call:expr) => {
         #[doc = $what]
         #[utoipa::path(get, path = $path, tag = "willis", security(("bearer" = [])),
-            params(("id" = i64, Path, description = "the person's id"), PlanQuery),
-            responses((status = 200, description = $what, content_type = $ct),
-                (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+                    params(("id" = i64, Path, description = "the person's id"), PlanQuery),
+                    responses((status = 200, description = $what, content_type = $ct),
+                        (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
         async fn $name(
             State($web): State<Web>,
             ApiCaller($c): ApiCaller,
@@ -657,16 +789,41 @@ macro_rules! renderer {
     };
 }
 
-renderer!(letter_html, "/api/v1/people/{id}/letter.html", "The letter for the doctor (HTML).", "text/html",
-    |web, c, id, q| render::letter_html(&web, web.api(), c.user.id, id, &q));
-renderer!(letter_pdf, "/api/v1/people/{id}/letter.pdf", "The letter for the doctor (PDF).", "application/pdf",
-    |web, c, id, q| render::letter_pdf(&web, web.api(), c.user.id, id, &q));
-renderer!(reminders_ics, "/api/v1/people/{id}/reminders.ics", "The follow-up as iCalendar events.", "text/calendar",
-    |web, c, id, q| render::reminders(&web, web.api(), c.user.id, id, &q));
-renderer!(chart_iron, "/api/v1/people/{id}/charts/iron.svg", "Ferritin and TSAT over time (SVG).", "image/svg+xml",
-    |web, c, id, q| render::chart(&web, web.api(), c.user.id, id, &q, false));
-renderer!(chart_diary, "/api/v1/people/{id}/charts/diary.svg", "Diary severity over time (SVG).", "image/svg+xml",
-    |web, c, id, q| render::chart(&web, web.api(), c.user.id, id, &q, true));
+renderer!(
+    letter_html,
+    "/api/v1/people/{id}/letter.html",
+    "The letter for the doctor (HTML).",
+    "text/html",
+    |web, c, id, q| render::letter_html(&web, web.api(), c.user.id, id, &q)
+);
+renderer!(
+    letter_pdf,
+    "/api/v1/people/{id}/letter.pdf",
+    "The letter for the doctor (PDF).",
+    "application/pdf",
+    |web, c, id, q| render::letter_pdf(&web, web.api(), c.user.id, id, &q)
+);
+renderer!(
+    reminders_ics,
+    "/api/v1/people/{id}/reminders.ics",
+    "The follow-up as iCalendar events.",
+    "text/calendar",
+    |web, c, id, q| render::reminders(&web, web.api(), c.user.id, id, &q)
+);
+renderer!(
+    chart_iron,
+    "/api/v1/people/{id}/charts/iron.svg",
+    "Ferritin and TSAT over time (SVG).",
+    "image/svg+xml",
+    |web, c, id, q| render::chart(&web, web.api(), c.user.id, id, &q, false)
+);
+renderer!(
+    chart_diary,
+    "/api/v1/people/{id}/charts/diary.svg",
+    "Diary severity over time (SVG).",
+    "image/svg+xml",
+    |web, c, id, q| render::chart(&web, web.api(), c.user.id, id, &q, true)
+);
 
 /// A share to grant.
 #[derive(Deserialize, ToSchema)]
@@ -711,7 +868,14 @@ async fn share_create(
     let access = parse_access(&new.access)?;
     let share = web
         .api()
-        .share(c.user.id, PersonId(id), &new.username, access, new.expires_at, Utc::now())
+        .share(
+            c.user.id,
+            PersonId(id),
+            &new.username,
+            access,
+            new.expires_at,
+            Utc::now(),
+        )
         .await?;
     Ok((StatusCode::CREATED, Json(ShareAnswer { id: share.id.0 })))
 }
@@ -725,7 +889,9 @@ async fn share_revoke(
     ApiCaller(c): ApiCaller,
     Path(id): Path<i64>,
 ) -> ApiResult<StatusCode> {
-    web.api().revoke_share(c.user.id, ShareId(id), Utc::now()).await?;
+    web.api()
+        .revoke_share(c.user.id, ShareId(id), Utc::now())
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -738,7 +904,11 @@ async fn audit(
     ApiCaller(c): ApiCaller,
     Path(id): Path<i64>,
 ) -> ApiResult<Json<Vec<willis_store::AuditRow>>> {
-    Ok(Json(web.api().audit_log(c.user.id, PersonId(id), Utc::now()).await?))
+    Ok(Json(
+        web.api()
+            .audit_log(c.user.id, PersonId(id), Utc::now())
+            .await?,
+    ))
 }
 
 /// The caller's journals as a `willis-backup/1`.
@@ -747,7 +917,10 @@ async fn audit(
 async fn export(State(web): State<Web>, ApiCaller(c): ApiCaller) -> ApiResult<Response> {
     let backup = web.api().export(c.user.id).await?;
     Ok((
-        [(header::CONTENT_DISPOSITION, "attachment; filename=\"willis-backup.json\"")],
+        [(
+            header::CONTENT_DISPOSITION,
+            "attachment; filename=\"willis-backup.json\"",
+        )],
         Json(backup),
     )
         .into_response())

@@ -227,7 +227,13 @@ async fn resolve(web: &Web, secret: &str, kinds: &[TokenKind], via: Via) -> Opti
 pub async fn authenticate(State(web): State<Web>, mut request: Request, next: Next) -> Response {
     let headers = request.headers();
     let caller = if let Some(secret) = bearer(headers) {
-        resolve(&web, secret, &[TokenKind::Api, TokenKind::Session], Via::Bearer).await
+        resolve(
+            &web,
+            secret,
+            &[TokenKind::Api, TokenKind::Session],
+            Via::Bearer,
+        )
+        .await
     } else if let Some(secret) = cookie(headers, web.session_cookie()) {
         resolve(&web, secret, &[TokenKind::Session], Via::Cookie).await
     } else {
@@ -334,7 +340,10 @@ mod tests {
     #[test]
     fn cookies_are_found_among_several() {
         let mut h = HeaderMap::new();
-        h.insert(header::COOKIE, "a=1; willis_session=xyz; b=2".parse().unwrap());
+        h.insert(
+            header::COOKIE,
+            "a=1; willis_session=xyz; b=2".parse().unwrap(),
+        );
         assert_eq!(cookie(&h, "willis_session"), Some("xyz"));
         assert_eq!(cookie(&h, "c"), None);
     }

@@ -143,7 +143,11 @@ impl Web {
     /// A `Set-Cookie` value: `HttpOnly`, `SameSite=Lax`, `Path=/`, and
     /// `Secure` over TLS; `max_age` 0 deletes it.
     pub fn cookie(&self, name: &str, value: &str, max_age: i64) -> HeaderValue {
-        let secure = if self.secure_cookies() { "; Secure" } else { "" };
+        let secure = if self.secure_cookies() {
+            "; Secure"
+        } else {
+            ""
+        };
         HeaderValue::from_str(&format!(
             "{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}"
         ))
@@ -182,7 +186,10 @@ async fn healthz(State(web): State<Web>) -> impl IntoResponse {
         Ok(_) => (StatusCode::OK, "ok\n"),
         Err(e) => {
             eprintln!("willis serve: health check: {e}");
-            (StatusCode::SERVICE_UNAVAILABLE, "the database does not answer\n")
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "the database does not answer\n",
+            )
         }
     }
 }
@@ -195,8 +202,14 @@ pub fn router(web: Web) -> Router {
         .merge(pages::routes())
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(middleware::from_fn_with_state(web.clone(), security::csrf))
-        .layer(middleware::from_fn_with_state(web.clone(), auth::authenticate))
-        .layer(middleware::from_fn_with_state(web.clone(), security::headers))
+        .layer(middleware::from_fn_with_state(
+            web.clone(),
+            auth::authenticate,
+        ))
+        .layer(middleware::from_fn_with_state(
+            web.clone(),
+            security::headers,
+        ))
         .with_state(web)
 }
 
@@ -226,8 +239,7 @@ async fn shutdown() {
     };
     #[cfg(unix)]
     let term = async {
-        if let Ok(mut s) =
-            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
         {
             s.recv().await;
         }

@@ -57,7 +57,11 @@ pub async fn headers(State(web): State<Web>, request: Request, next: Next) -> Re
     );
     set(h, "cache-control", "no-store");
     if web.secure_cookies() {
-        set(h, "strict-transport-security", "max-age=63072000; includeSubDomains");
+        set(
+            h,
+            "strict-transport-security",
+            "max-age=63072000; includeSubDomains",
+        );
     }
     response
 }
@@ -144,7 +148,8 @@ pub async fn csrf(State(web): State<Web>, request: Request, next: Next) -> Respo
         .map(|(_, v)| v);
     match given {
         Some(given) if auth::same(&given, &expected) => {
-            next.run(Request::from_parts(parts, Body::from(bytes))).await
+            next.run(Request::from_parts(parts, Body::from(bytes)))
+                .await
         }
         _ => forbidden("The form's security token is missing or does not match."),
     }
@@ -207,7 +212,10 @@ pub const ATTEMPT_WINDOW: Duration = Duration::from_secs(15 * 60);
 
 /// A 429 answer with `Retry-After`.
 pub fn too_many(seconds: u64, json: bool) -> Response {
-    let message = format!("too many attempts; try again in {} minutes", seconds.div_ceil(60));
+    let message = format!(
+        "too many attempts; try again in {} minutes",
+        seconds.div_ceil(60)
+    );
     let mut response = if json {
         crate::error::ApiError::new(StatusCode::TOO_MANY_REQUESTS, message).into_response()
     } else {

@@ -105,6 +105,44 @@ mod open {
         store.close().await;
     }
 
+    /// `sslmode` in the URL is honoured (sqlx over rustls): `require`
+    /// encrypts, `verify-full` refuses a certificate no root vouches for (the
+    /// test server's own self-signed one). Without TLS on the server,
+    /// `require` must be refused rather than fall back to plain text.
+    #[tokio::test]
+    #[cfg_attr(
+        not(willis_pg),
+        ignore = "set WILLIS_TEST_POSTGRES to run against PostgreSQL"
+    )]
+    async fn postgres_honours_sslmode_in_the_url() {
+        let pg = crate::harness::postgres().await;
+        let sep = if pg.url.contains('?') { '&' } else { '?' };
+        let plain: willis_store::PgStore = pg.store().await;
+        let server_tls: String = sqlx::query_scalar("SHOW ssl")
+            .fetch_one(plain.pool())
+            .await
+            .unwrap();
+        plain.close().await;
+        let require = format!("{}{sep}sslmode=require", pg.url);
+        if server_tls == "on" {
+            let store = willis_store::PgStore::connect(&require).await.unwrap();
+            let encrypted: bool =
+                sqlx::query_scalar("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()")
+                    .fetch_one(store.pool())
+                    .await
+                    .unwrap();
+            assert!(encrypted, "sslmode=require gave a plain connection");
+            store.close().await;
+            let err = open(&format!("{}{sep}sslmode=verify-full", pg.url))
+                .await
+                .unwrap_err();
+            assert!(err.to_string().starts_with("cannot open"), "{err}");
+        } else {
+            let err = open(&require).await.unwrap_err();
+            assert!(err.to_string().starts_with("cannot open"), "{err}");
+        }
+    }
+
     #[tokio::test]
     async fn sqlite_creates_the_file_and_its_folder() {
         let dir = tempfile::tempdir().unwrap();

@@ -13,7 +13,9 @@ use willis_store::{Store, TokenId, TokenKind, User};
 use super::{csrf, field_error, layout, notice, page, PageError, PageResult};
 use crate::auth::{self, MaybeCaller, PageCaller};
 use crate::error::{ApiError, ApiResult};
-use crate::security::{self, ATTEMPTS_PER_CLIENT, ATTEMPT_WINDOW, CSRF_FIELD, FAILURES_PER_USER, PRE_SESSION_COOKIE};
+use crate::security::{
+    self, ATTEMPTS_PER_CLIENT, ATTEMPT_WINDOW, CSRF_FIELD, FAILURES_PER_USER, PRE_SESSION_COOKIE,
+};
 use crate::Web;
 
 pub fn routes() -> Router<Web> {
@@ -83,7 +85,10 @@ pub async fn checked_sign_in(web: &Web, username: &str, password: &str) -> ApiRe
             "too many failed attempts for this name; try again in 15 minutes",
         )
     };
-    if web.limiter().exceeded(&key, FAILURES_PER_USER, ATTEMPT_WINDOW) {
+    if web
+        .limiter()
+        .exceeded(&key, FAILURES_PER_USER, ATTEMPT_WINDOW)
+    {
         return Err(locked());
     }
     match auth::sign_in(web, username.trim(), password).await? {
@@ -109,7 +114,10 @@ pub async fn revoke_own_token(web: &Web, user: &User, id: TokenId) -> ApiResult<
         .await
         .map_err(|e| ApiError::internal("tokens", &e))?;
     if !tokens.iter().any(|t| t.id == id) {
-        return Err(ApiError::new(StatusCode::NOT_FOUND, format!("no token #{id}")));
+        return Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            format!("no token #{id}"),
+        ));
     }
     web.store()
         .revoke_token(id, Utc::now())
@@ -210,24 +218,39 @@ fn credentials_form(
     )
 }
 
-fn with_pre_session(web: &Web, markup: Markup, token: &str, set: bool, status: StatusCode) -> Response {
+fn with_pre_session(
+    web: &Web,
+    markup: Markup,
+    token: &str,
+    set: bool,
+    status: StatusCode,
+) -> Response {
     let mut response = (status, page(markup)).into_response();
     if set {
-        response
-            .headers_mut()
-            .append(header::SET_COOKIE, web.cookie(PRE_SESSION_COOKIE, token, 7200));
+        response.headers_mut().append(
+            header::SET_COOKIE,
+            web.cookie(PRE_SESSION_COOKIE, token, 7200),
+        );
     }
     response
 }
 
-async fn signup_form(State(web): State<Web>, headers: HeaderMap, Query(n): Query<Next>) -> Response {
+async fn signup_form(
+    State(web): State<Web>,
+    headers: HeaderMap,
+    Query(n): Query<Next>,
+) -> Response {
     let (token, set) = pre_session(&headers);
     let next = safe_next(n.next.as_deref());
     let form = credentials_form(&web, &token, true, "", &next, CredentialErrors::default());
     with_pre_session(&web, form, &token, set, StatusCode::OK)
 }
 
-async fn signin_form(State(web): State<Web>, headers: HeaderMap, Query(n): Query<Next>) -> Response {
+async fn signin_form(
+    State(web): State<Web>,
+    headers: HeaderMap,
+    Query(n): Query<Next>,
+) -> Response {
     let (token, set) = pre_session(&headers);
     let next = safe_next(n.next.as_deref());
     let form = credentials_form(&web, &token, false, "", &next, CredentialErrors::default());
@@ -271,20 +294,34 @@ async fn credentials_post(web: Web, request: Request, signup: bool) -> Response 
         Err(_) => return StatusCode::PAYLOAD_TOO_LARGE.into_response(),
     };
     let Ok(f) = serde_urlencoded::from_bytes::<CredentialsForm>(&bytes) else {
-        let form = credentials_form(&web, &token, signup, "", "/people", CredentialErrors {
-            general: Some("Fill in the user name and password."),
-            ..Default::default()
-        });
+        let form = credentials_form(
+            &web,
+            &token,
+            signup,
+            "",
+            "/people",
+            CredentialErrors {
+                general: Some("Fill in the user name and password."),
+                ..Default::default()
+            },
+        );
         return with_pre_session(&web, form, &token, false, StatusCode::UNPROCESSABLE_ENTITY);
     };
     let next = safe_next(f.next.as_deref());
     let kind = if signup { "signup" } else { "login" };
-    if let Err(wait) = web.limiter().hit(&format!("{kind}:{client}"), ATTEMPTS_PER_CLIENT, ATTEMPT_WINDOW) {
+    if let Err(wait) = web.limiter().hit(
+        &format!("{kind}:{client}"),
+        ATTEMPTS_PER_CLIENT,
+        ATTEMPT_WINDOW,
+    ) {
         return security::too_many(wait, false);
     }
     let result = if signup {
         if !web.config().signup {
-            Err(ApiError::new(StatusCode::FORBIDDEN, "sign-up is turned off on this server"))
+            Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "sign-up is turned off on this server",
+            ))
         } else {
             create_account(&web, &f.username, &f.password).await
         }
@@ -300,11 +337,20 @@ async fn credentials_post(web: Web, request: Request, signup: bool) -> Response 
         Err(e) => {
             let message = e.message.clone();
             let errors = if message.starts_with("username:") {
-                CredentialErrors { username: Some(&message), ..Default::default() }
+                CredentialErrors {
+                    username: Some(&message),
+                    ..Default::default()
+                }
             } else if message.starts_with("password:") {
-                CredentialErrors { password: Some(&message), ..Default::default() }
+                CredentialErrors {
+                    password: Some(&message),
+                    ..Default::default()
+                }
             } else {
-                CredentialErrors { general: Some(&message), ..Default::default() }
+                CredentialErrors {
+                    general: Some(&message),
+                    ..Default::default()
+                }
             };
             let form = credentials_form(&web, &token, signup, f.username.trim(), &next, errors);
             with_pre_session(&web, form, &token, false, e.status)
@@ -399,7 +445,8 @@ async fn token_create(
     PageCaller(c): PageCaller,
     Form(f): Form<NewTokenForm>,
 ) -> PageResult {
-    let (secret, _) = auth::issue(&web, &c.user, TokenKind::Api, f.label.trim(), None, None).await?;
+    let (secret, _) =
+        auth::issue(&web, &c.user, TokenKind::Api, f.label.trim(), None, None).await?;
     account_page(&web, &c, Some(&secret)).await
 }
 

@@ -103,7 +103,12 @@ pub struct PlanParams {
 impl PlanParams {
     /// The API's query, with an empty field meaning "not given".
     pub fn query(&self) -> Result<crate::api::PlanQuery, PageError> {
-        let as_of = match self.as_of.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        let as_of = match self
+            .as_of
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
             None => None,
             Some(text) => Some(text.parse().map_err(|_| {
                 PageError::from(crate::error::ApiError::invalid(format!(
@@ -120,7 +125,11 @@ impl PlanParams {
 }
 
 /// The person and the caller's access, checked (for page headers).
-pub async fn about(web: &Web, c: &crate::auth::Caller, id: i64) -> Result<willis_app::Authorized, PageError> {
+pub async fn about(
+    web: &Web,
+    c: &crate::auth::Caller,
+    id: i64,
+) -> Result<willis_app::Authorized, PageError> {
     Ok(web
         .pages()
         .authorize(c.user.id, PersonId(id), Access::Read, Utc::now())
@@ -141,7 +150,10 @@ async fn plan(
         .plan(c.user.id, PersonId(id), when, profile, Utc::now())
         .await?;
     let a = &planned.assessment;
-    let about = About { person: &who.person, access: who.access };
+    let about = About {
+        person: &who.person,
+        access: who.access,
+    };
     Ok(page(layout(
         &format!("Plan for {}", who.person.display_name),
         Some(&c),
@@ -226,7 +238,9 @@ fn plan_controls(id: i64, a: &Assessment) -> Markup {
 
 fn summary(a: &Assessment) -> Markup {
     let diagnosis = match a.diagnosis.status {
-        DiagnosisStatus::LikelyRls if a.diagnosis.recorded_by_clinician => "RLS diagnosed by a clinician",
+        DiagnosisStatus::LikelyRls if a.diagnosis.recorded_by_clinician => {
+            "RLS diagnosed by a clinician"
+        }
         DiagnosisStatus::LikelyRls => "Your answers meet the five criteria for RLS",
         DiagnosisStatus::CriteriaNotMet => "Your answers do not meet the criteria for RLS",
         DiagnosisStatus::Incomplete => "Some of the five criteria are not answered yet",
