@@ -81,9 +81,9 @@ PY
 }
 
 echo "measuring: $DURATION s each, $CONNECTIONS connections, 2 wrk threads" >&2
-run "GET /healthz" -t2 -c"$CONNECTIONS" -d"${DURATION}s" "$BASE/healthz"
-run "POST /api/v1/assess" -t2 -c"$CONNECTIONS" -d"${DURATION}s" -s bench/assess.lua "$BASE/api/v1/assess"
-run "plan page, 2-year journal" -t2 -c"$CONNECTIONS" -d"${DURATION}s" \
+run "GET /healthz" --timeout 10s -t2 -c"$CONNECTIONS" -d"${DURATION}s" "$BASE/healthz"
+run "POST /api/v1/assess" --timeout 10s -t2 -c"$CONNECTIONS" -d"${DURATION}s" -s bench/assess.lua "$BASE/api/v1/assess"
+run "plan page, 2-year journal" --timeout 10s -t2 -c"$CONNECTIONS" -d"${DURATION}s" \
   -H "Cookie: willis_session=$session" "$BASE/people/$person/plan"
 run "GET /healthz, 1 000 connections, 30 s" -t2 -c1000 -d30s --timeout 10s "$BASE/healthz"
 

@@ -214,8 +214,11 @@ pub fn router(web: Web) -> Router {
 }
 
 /// Serves the app on `addr` until Ctrl-C (or SIGTERM), finishing the
-/// requests in flight.
+/// requests in flight. The signal handlers are in place before the address
+/// is announced, so a signal sent as soon as it is never kills the process
+/// half-way.
 pub async fn serve(web: Web, addr: SocketAddr) -> std::io::Result<()> {
+    let stop = shutdown()?;
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let local = listener.local_addr()?;
     let shown = web
@@ -223,29 +226,32 @@ pub async fn serve(web: Web, addr: SocketAddr) -> std::io::Result<()> {
         .public_url
         .clone()
         .unwrap_or_else(|| format!("http://{local}"));
-    eprintln!("Willis is running at {shown} (press Ctrl-C to stop)");
     if !web.config().signup {
         eprintln!("sign-up is off: only existing accounts can sign in");
     }
+    eprintln!("Willis is running at {shown} (press Ctrl-C to stop)");
     let app = router(web).into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown())
+        .with_graceful_shutdown(stop)
         .await
 }
 
-async fn shutdown() {
-    let ctrl_c = async {
+/// A future that ends on Ctrl-C or SIGTERM; the handlers are installed now.
+#[cfg(unix)]
+fn shutdown() -> std::io::Result<impl std::future::Future<Output = ()>> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut interrupt = signal(SignalKind::interrupt())?;
+    let mut terminate = signal(SignalKind::terminate())?;
+    Ok(async move {
+        tokio::select! { _ = interrupt.recv() => {}, _ = terminate.recv() => {} }
+        eprintln!("Willis is stopping");
+    })
+}
+
+#[cfg(not(unix))]
+fn shutdown() -> std::io::Result<impl std::future::Future<Output = ()>> {
+    Ok(async {
         let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        {
-            s.recv().await;
-        }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
-    eprintln!("Willis is stopping");
+        eprintln!("Willis is stopping");
+    })
 }
