@@ -230,10 +230,22 @@ pub async fn serve(web: Web, addr: SocketAddr) -> std::io::Result<()> {
         eprintln!("sign-up is off: only existing accounts can sign in");
     }
     eprintln!("Willis is running at {shown} (press Ctrl-C to stop)");
+    tokio::spawn(purge_tokens(web.store().clone()));
     let app = router(web).into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, app)
         .with_graceful_shutdown(stop)
         .await
+}
+
+/// Hourly, forgets sessions and tokens that ended more than 30 days ago.
+async fn purge_tokens(store: AnyStore) {
+    let mut hourly = tokio::time::interval(std::time::Duration::from_secs(3600));
+    loop {
+        hourly.tick().await;
+        if let Err(e) = store.purge_tokens(Utc::now() - chrono::Duration::days(30)).await {
+            eprintln!("willis serve: purging old sessions: {e}");
+        }
+    }
 }
 
 /// A future that ends on Ctrl-C or SIGTERM; the handlers are installed now.
