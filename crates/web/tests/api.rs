@@ -6,7 +6,7 @@ mod common;
 
 use axum::http::Method;
 use chrono::{Duration, NaiveDate, Utc};
-use serde_json::{Value, json};
+use serde_json::{json, Value};
 use willis_store::{PersonId, Store};
 use willis_web::Config;
 
@@ -617,11 +617,10 @@ async fn readings_of_a_journal(b: Backend) {
 
     let a = get(&app, &format!("{base}/reminders.ics"), Some(&ana)).await;
     expect(&a, 200);
-    assert!(
-        a.header("content-type")
-            .unwrap()
-            .starts_with("text/calendar")
-    );
+    assert!(a
+        .header("content-type")
+        .unwrap()
+        .starts_with("text/calendar"));
     assert!(a.text().starts_with("BEGIN:VCALENDAR"), "{}", a.text());
 
     for chart in ["iron", "diary"] {
@@ -961,11 +960,10 @@ async fn export_then_import_into_another_account(b: Backend) {
     }
     let a = get(&app, "/api/v1/export", Some(&ana)).await;
     expect(&a, 200);
-    assert!(
-        a.header("content-disposition")
-            .unwrap()
-            .contains("attachment")
-    );
+    assert!(a
+        .header("content-disposition")
+        .unwrap()
+        .contains("attachment"));
     let backup = a.json();
     assert_eq!(backup["format"], "willis-backup/1");
     let text = a.text();

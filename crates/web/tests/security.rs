@@ -8,12 +8,12 @@ use std::net::SocketAddr;
 
 use axum::body::Body;
 use axum::extract::ConnectInfo;
-use axum::http::{Method, Request, header};
+use axum::http::{header, Method, Request};
 use serde_json::json;
 use sqlx::{Connection, Row};
 use willis_store::Store;
-use willis_web::Config;
 use willis_web::security::{ATTEMPTS_PER_CLIENT, FAILURES_PER_USER, PRE_SESSION_COOKIE};
+use willis_web::Config;
 
 use common::*;
 
@@ -71,11 +71,10 @@ async fn security_headers_on_pages_and_api(b: Backend) {
     )
     .await;
     let a = send(&app, page("/signin", None)).await;
-    assert!(
-        a.header("strict-transport-security")
-            .unwrap()
-            .contains("max-age=")
-    );
+    assert!(a
+        .header("strict-transport-security")
+        .unwrap()
+        .contains("max-age="));
 }
 
 fn flags(cookie: &str) -> Vec<String> {

@@ -15,10 +15,10 @@ use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use axum::Router;
 use axum::body::Body;
 use axum::extract::ConnectInfo;
-use axum::http::{HeaderMap, Method, Request, StatusCode, header};
+use axum::http::{header, HeaderMap, Method, Request, StatusCode};
+use axum::Router;
 use http_body_util::BodyExt;
 use serde_json::Value;
 use sqlx::{Connection, Executor, PgConnection};
