@@ -3,9 +3,9 @@
 //! failures are logged (without request bodies) and answered with a generic
 //! message, so nothing about the database leaks to the caller.
 
-use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use axum::Json;
 use willis_app::AppError;
 
 /// An error of the JSON API.
