@@ -85,11 +85,19 @@ pub fn status_of(e: &AppError) -> StatusCode {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (
+        let mut response = (
             self.status,
             Json(serde_json::json!({ "error": self.message })),
         )
-            .into_response()
+            .into_response();
+        if self.status == StatusCode::TOO_MANY_REQUESTS {
+            // Every limit's window; clients back off at least this long.
+            let wait = crate::security::ATTEMPT_WINDOW.as_secs();
+            response
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, wait.into());
+        }
+        response
     }
 }
 
