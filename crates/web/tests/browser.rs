@@ -120,6 +120,7 @@ async fn run(db: Database, js: bool) {
         },
         if js { "js" } else { "nojs" }
     );
+    let _ = std::fs::remove_file(screenshot_dir().join(format!("{label}-FAILED.png")));
     let flow = tokio::spawn({
         let (client, base, label) = (client.clone(), base.clone(), label.clone());
         async move { flow(&client, &base, js, &label, db == Database::Sqlite && js).await }
@@ -214,6 +215,11 @@ async fn flow(c: &Client, base: &str, js: bool, label: &str, readme: bool) {
     c.goto(&person("diary")).await.unwrap();
     page_ok(c).await;
     click(c, "#severity-6").await;
+    // Hours of sleep sit in the optional part, folded away.
+    let more = find(c, "form.diary details").await;
+    if more.attr("open").await.unwrap().is_none() {
+        click(c, "form.diary details > summary").await;
+    }
     fill(c, "#sleep_hours", "5.5").await;
     submit(c, "#save-night").await;
     no_form_errors(c).await;
@@ -296,6 +302,25 @@ async fn add_result(c: &Client, test: &str, value: &str, unit: &str) {
     no_form_errors(c).await;
 }
 
+/// Sizes the window so that the page itself (the viewport) is
+/// `width`×`height` CSS pixels (needs JavaScript to measure).
+async fn viewport(c: &Client, width: u32, height: u32) {
+    c.set_window_size(width, height).await.unwrap();
+    let inner = c
+        .execute("return [window.innerWidth, window.innerHeight]", vec![])
+        .await
+        .unwrap();
+    let (w, h) = (
+        inner[0].as_u64().unwrap() as u32,
+        inner[1].as_u64().unwrap() as u32,
+    );
+    if (w, h) != (width, height) {
+        c.set_window_size(2 * width - w, 2 * height - h)
+            .await
+            .unwrap();
+    }
+}
+
 /// The README's screenshots of the plan, on a desktop and a phone.
 async fn readme_screenshots(c: &Client) {
     let Some(dir) = std::env::var_os("WILLIS_SCREENSHOTS") else {
@@ -304,7 +329,7 @@ async fn readme_screenshots(c: &Client) {
     let dir = repository().join(dir);
     std::fs::create_dir_all(&dir).unwrap();
     for (name, width, height) in [("plan-desktop", 1280, 900), ("plan-phone", 390, 844)] {
-        c.set_window_size(width, height).await.unwrap();
+        viewport(c, width, height).await;
         c.refresh().await.unwrap();
         page_ok(c).await;
         let png = c.screenshot().await.unwrap();
@@ -419,9 +444,23 @@ async fn image_loads(c: &Client, css: &str, js: bool) {
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
     } else {
-        let mut request = c.raw_request();
-        request.url(&src);
-        let response = request.send().await.unwrap();
+        // The browser's cookies for the page, sent with a request of our own.
+        let url = c.current_url().await.unwrap().join(&src).unwrap();
+        let cookies: Vec<String> = c
+            .get_all_cookies()
+            .await
+            .unwrap()
+            .iter()
+            .map(|k| format!("{}={}", k.name(), k.value()))
+            .collect();
+        let request = axum::http::Request::get(url.as_str())
+            .header("cookie", cookies.join("; "))
+            .body(axum::body::Body::empty())
+            .unwrap();
+        let http =
+            hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+                .build_http::<axum::body::Body>();
+        let response = http.request(request).await.unwrap();
         let status = response.status().as_u16();
         let kind = response
             .headers()
@@ -430,9 +469,9 @@ async fn image_loads(c: &Client, css: &str, js: bool) {
             .unwrap_or("")
             .to_string();
         let body = response.into_body().collect().await.unwrap().to_bytes();
-        assert_eq!(status, 200, "{css}: GET {src}");
-        assert!(kind.starts_with("image/"), "{css}: {src} is {kind}");
-        assert!(body.len() > 100, "{css}: {src} is {} bytes", body.len());
+        assert_eq!(status, 200, "{css}: GET {url}");
+        assert!(kind.starts_with("image/"), "{css}: {url} is {kind}");
+        assert!(body.len() > 100, "{css}: {url} is {} bytes", body.len());
         page_ok(c).await;
     }
 }
