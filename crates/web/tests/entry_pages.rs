@@ -38,10 +38,19 @@ impl Browser {
         }
     }
 
-    async fn send(&mut self, method: &str, path: &str, form: Option<Vec<(&str, String)>>) -> Answer {
+    async fn send(
+        &mut self,
+        method: &str,
+        path: &str,
+        form: Option<Vec<(&str, String)>>,
+    ) -> Answer {
         let mut request = Request::builder().method(method).uri(path);
         if !self.cookies.is_empty() {
-            let jar: Vec<String> = self.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            let jar: Vec<String> = self
+                .cookies
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect();
             request = request.header(header::COOKIE, jar.join("; "));
         }
         let body = match form {
@@ -51,7 +60,12 @@ impl Browser {
             }
             None => Body::empty(),
         };
-        let response = self.app.clone().oneshot(request.body(body).unwrap()).await.unwrap();
+        let response = self
+            .app
+            .clone()
+            .oneshot(request.body(body).unwrap())
+            .await
+            .unwrap();
         for cookie in response.headers().get_all(header::SET_COOKIE) {
             let text = cookie.to_str().unwrap();
             let pair = text.split(';').next().unwrap();
@@ -85,7 +99,8 @@ impl Browser {
 
     /// Posts a form with the session's CSRF token.
     async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Answer {
-        let mut form: Vec<(&str, String)> = fields.iter().map(|(k, v)| (*k, v.to_string())).collect();
+        let mut form: Vec<(&str, String)> =
+            fields.iter().map(|(k, v)| (*k, v.to_string())).collect();
         form.push(("_csrf", self.csrf.clone()));
         self.send("POST", path, Some(form)).await
     }
@@ -94,7 +109,14 @@ impl Browser {
         let form = self.get("/signup").await;
         assert_eq!(form.status, StatusCode::OK);
         let a = self
-            .post("/signup", &[("username", name), ("password", "correct horse battery staple"), ("next", "/people")])
+            .post(
+                "/signup",
+                &[
+                    ("username", name),
+                    ("password", "correct horse battery staple"),
+                    ("next", "/people"),
+                ],
+            )
             .await;
         assert_eq!(a.status, StatusCode::SEE_OTHER, "{}", a.body);
         assert!(self.cookies.contains_key("willis_session"));
@@ -133,7 +155,11 @@ async fn fixture() -> Fixture {
     };
     let web = Web::open(&url, config).await.unwrap();
     let app = willis_web::router(web.clone());
-    Fixture { web, app, _dir: dir }
+    Fixture {
+        web,
+        app,
+        _dir: dir,
+    }
 }
 
 fn today() -> NaiveDate {
@@ -143,7 +169,15 @@ fn today() -> NaiveDate {
 async fn record_of(web: &Web, user: &str, id: i64) -> RecordFile {
     let user = web.store().user_by_name(user).await.unwrap().unwrap();
     web.pages()
-        .record_file(user.id, PersonId(id), When { as_of: today(), known_at: None }, Utc::now())
+        .record_file(
+            user.id,
+            PersonId(id),
+            When {
+                as_of: today(),
+                known_at: None,
+            },
+            Utc::now(),
+        )
         .await
         .unwrap()
 }
@@ -151,8 +185,13 @@ async fn record_of(web: &Web, user: &str, id: i64) -> RecordFile {
 /// The text from `id="{id}"` to the end of its element's line of markup.
 fn near<'a>(body: &'a str, id: &str) -> &'a str {
     let needle = format!(r#"id="{id}""#);
-    let at = body.find(&needle).unwrap_or_else(|| panic!("no element {needle} in the page"));
-    let end = body[at..].find("</p>").map(|e| at + e).unwrap_or(body.len());
+    let at = body
+        .find(&needle)
+        .unwrap_or_else(|| panic!("no element {needle} in the page"));
+    let end = body[at..]
+        .find("</p>")
+        .map(|e| at + e)
+        .unwrap_or(body.len());
     &body[at..end]
 }
 
@@ -165,7 +204,13 @@ async fn the_questionnaire_prefills_saves_the_changed_sections_and_refuses_a_bad
 
     let form = b.get(&format!("/people/{id}/questionnaire")).await;
     assert_eq!(form.status, StatusCode::OK);
-    for needle in ["id=\"save-questionnaire\"", "id=\"urge_to_move-yes\"", "id=\"not_explained_by_other_condition-not-sure\"", "name=\"irls_total\"", "type=\"time\""] {
+    for needle in [
+        "id=\"save-questionnaire\"",
+        "id=\"urge_to_move-yes\"",
+        "id=\"not_explained_by_other_condition-not-sure\"",
+        "name=\"irls_total\"",
+        "type=\"time\"",
+    ] {
         assert!(form.body.contains(needle), "{needle}");
     }
     assert!(!form.body.contains("style="), "no inline styles (CSP)");
@@ -199,10 +244,15 @@ async fn the_questionnaire_prefills_saves_the_changed_sections_and_refuses_a_bad
         ("pregnancy_weeks", ""),
         ("weight_kg", "68,5"),
     ]);
-    let saved = b.post(&format!("/people/{id}/questionnaire"), &answers).await;
+    let saved = b
+        .post(&format!("/people/{id}/questionnaire"), &answers)
+        .await;
     assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
     let location = saved.location.unwrap();
-    assert!(location.starts_with(&format!("/people/{id}/plan?done=")), "{location}");
+    assert!(
+        location.starts_with(&format!("/people/{id}/plan?done=")),
+        "{location}"
+    );
 
     let r = record_of(&f.web, "alice", id).await;
     let s = r.symptoms.unwrap();
@@ -219,19 +269,35 @@ async fn the_questionnaire_prefills_saves_the_changed_sections_and_refuses_a_bad
     assert_eq!(p.weight_kg, Some(68.5));
 
     let plan = b.get(&location).await;
-    assert!(plan.body.contains("Your answers meet the five criteria for RLS"), "{}", plan.body);
+    assert!(
+        plan.body
+            .contains("Your answers meet the five criteria for RLS"),
+        "{}",
+        plan.body
+    );
     assert!(plan.body.contains("Answers saved"));
 
     // Pre-filled from the record.
     let again = b.get(&format!("/people/{id}/questionnaire")).await;
-    assert!(again.body.contains(r#"id="urge_to_move-yes" name="urge_to_move" value="yes" checked"#), "{}", again.body);
+    assert!(
+        again
+            .body
+            .contains(r#"id="urge_to_move-yes" name="urge_to_move" value="yes" checked"#),
+        "{}",
+        again.body
+    );
     assert!(again.body.contains(r#"value="21:30""#));
 
     // Posting the same answers stores nothing new.
     let entries_before = f.web.store().entries(PersonId(id)).await.unwrap().len();
-    let same = b.post(&format!("/people/{id}/questionnaire"), &answers).await;
+    let same = b
+        .post(&format!("/people/{id}/questionnaire"), &answers)
+        .await;
     assert_eq!(same.status, StatusCode::SEE_OTHER);
-    assert_eq!(f.web.store().entries(PersonId(id)).await.unwrap().len(), entries_before);
+    assert_eq!(
+        f.web.store().entries(PersonId(id)).await.unwrap().len(),
+        entries_before
+    );
 
     // Eight days a week: 422, the message beside the field, the rest kept.
     let mut bad = answers.clone();
@@ -241,9 +307,14 @@ async fn the_questionnaire_prefills_saves_the_changed_sections_and_refuses_a_bad
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
     let msg = near(&refused.body, "days_per_week-error");
     assert!(msg.contains("between 0 and 7"), "{msg}");
-    assert!(refused.body.contains(r#"aria-describedby="days_per_week-error""#));
+    assert!(refused
+        .body
+        .contains(r#"aria-describedby="days_per_week-error""#));
     assert!(refused.body.contains(r#"value="8""#));
-    assert!(refused.body.contains(r#"value="68,5""#), "what was typed is kept");
+    assert!(
+        refused.body.contains(r#"value="68,5""#),
+        "what was typed is kept"
+    );
 }
 
 #[tokio::test]
@@ -254,20 +325,63 @@ async fn results_are_stored_in_the_labs_units_and_drive_the_plan() {
     let id = b.add_person("Dad").await;
     let path = format!("/people/{id}/results");
     let page = b.get(&path).await;
-    for needle in [r#"id="test""#, r#"id="value""#, r#"inputmode="decimal""#, r#"id="unit""#, r#"<datalist id="units""#, r#"id="add-result""#, r#"option value="ng/mL""#] {
+    for needle in [
+        r#"id="test""#,
+        r#"id="value""#,
+        r#"inputmode="decimal""#,
+        r#"id="unit""#,
+        r#"<datalist id="units""#,
+        r#"id="add-result""#,
+        r#"option value="ng/mL""#,
+    ] {
         assert!(page.body.contains(needle), "{needle}");
     }
-    assert!(page.body.contains(&format!(r#"id="date" name="date" type="date" required max="{}" value="{}""#, today(), today())));
+    assert!(page.body.contains(&format!(
+        r#"id="date" name="date" type="date" required max="{}" value="{}""#,
+        today(),
+        today()
+    )));
 
     let t = today().to_string();
-    let a = b.post(&path, &[("test", "ferritin"), ("value", "30"), ("unit", "ng/mL"), ("date", &t), ("morning", "yes")]).await;
+    let a = b
+        .post(
+            &path,
+            &[
+                ("test", "ferritin"),
+                ("value", "30"),
+                ("unit", "ng/mL"),
+                ("date", &t),
+                ("morning", "yes"),
+            ],
+        )
+        .await;
     assert_eq!(a.status, StatusCode::SEE_OTHER, "{}", a.body);
     assert!(a.location.unwrap().starts_with(&format!("{path}?done=")));
     // A decimal comma is accepted.
-    let a = b.post(&path, &[("test", "tsat"), ("value", "15,0"), ("unit", "%"), ("date", &t)]).await;
+    let a = b
+        .post(
+            &path,
+            &[
+                ("test", "tsat"),
+                ("value", "15,0"),
+                ("unit", "%"),
+                ("date", &t),
+            ],
+        )
+        .await;
     assert_eq!(a.status, StatusCode::SEE_OTHER, "{}", a.body);
     let older = (today() - Duration::days(200)).to_string();
-    let a = b.post(&path, &[("test", "vitamin_d"), ("value", "50"), ("unit", "nmol/L"), ("date", &older)]).await;
+    let a = b
+        .post(
+            &path,
+            &[
+                ("test", "vitamin_d"),
+                ("value", "50"),
+                ("unit", "nmol/L"),
+                ("date", &older),
+            ],
+        )
+        .await;
     assert_eq!(a.status, StatusCode::SEE_OTHER, "{}", a.body);
 
     let r = record_of(&f.web, "bob", id).await;
@@ -277,42 +391,109 @@ async fn results_are_stored_in_the_labs_units_and_drive_the_plan() {
 
     // Newest first.
     let list = b.get(&path).await.body;
-    let (ferritin_at, vitd_at) = (list.find("Ferritin</td>").unwrap(), list.find("Vitamin D (25-OH)</td>").unwrap());
+    let (ferritin_at, vitd_at) = (
+        list.find("Ferritin</td>").unwrap(),
+        list.find("Vitamin D (25-OH)</td>").unwrap(),
+    );
     assert!(ferritin_at < vitd_at, "newest first");
 
     // The plan now has an iron step.
-    b.post(&format!("/people/{id}/questionnaire"), &[
-        ("urge_to_move", "yes"), ("worse_at_rest", "yes"), ("relieved_by_movement", "yes"),
-        ("worse_evening_or_night", "yes"), ("not_explained_by_other_condition", "yes"), ("days_per_week", "4"),
-    ]).await;
+    b.post(
+        &format!("/people/{id}/questionnaire"),
+        &[
+            ("urge_to_move", "yes"),
+            ("worse_at_rest", "yes"),
+            ("relieved_by_movement", "yes"),
+            ("worse_evening_or_night", "yes"),
+            ("not_explained_by_other_condition", "yes"),
+            ("days_per_week", "4"),
+        ],
+    )
+    .await;
     let plan = b.get(&format!("/people/{id}/plan")).await;
     assert!(plan.body.contains(r#"data-id="iron."#), "{}", plan.body);
 
     // A unit the test does not use: 422, the message beside the unit, what was typed kept.
-    let bad = b.post(&path, &[("test", "ferritin"), ("value", "30"), ("unit", "mg/furlong"), ("date", &t)]).await;
+    let bad = b
+        .post(
+            &path,
+            &[
+                ("test", "ferritin"),
+                ("value", "30"),
+                ("unit", "mg/furlong"),
+                ("date", &t),
+            ],
+        )
+        .await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(near(&bad.body, "unit-error").contains("is not a unit for ferritin"), "{}", bad.body);
+    assert!(
+        near(&bad.body, "unit-error").contains("is not a unit for ferritin"),
+        "{}",
+        bad.body
+    );
     assert!(bad.body.contains(r#"value="mg/furlong""#));
     assert!(bad.body.contains("unit-hint unit-error"));
 
     // An absurd value.
-    let bad = b.post(&path, &[("test", "tsat"), ("value", "150"), ("unit", "%"), ("date", &t)]).await;
+    let bad = b
+        .post(
+            &path,
+            &[
+                ("test", "tsat"),
+                ("value", "150"),
+                ("unit", "%"),
+                ("date", &t),
+            ],
+        )
+        .await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(near(&bad.body, "value-error").contains("not a plausible"), "{}", bad.body);
+    assert!(
+        near(&bad.body, "value-error").contains("not a plausible"),
+        "{}",
+        bad.body
+    );
 
     // Not a number.
-    let bad = b.post(&path, &[("test", "tsat"), ("value", "lots"), ("unit", "%"), ("date", &t)]).await;
+    let bad = b
+        .post(
+            &path,
+            &[
+                ("test", "tsat"),
+                ("value", "lots"),
+                ("unit", "%"),
+                ("date", &t),
+            ],
+        )
+        .await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(near(&bad.body, "value-error").contains("not a number"));
 
     // A future date.
     let tomorrow = (today() + Duration::days(1)).to_string();
-    let bad = b.post(&path, &[("test", "ferritin"), ("value", "30"), ("unit", "ng/mL"), ("date", &tomorrow)]).await;
+    let bad = b
+        .post(
+            &path,
+            &[
+                ("test", "ferritin"),
+                ("value", "30"),
+                ("unit", "ng/mL"),
+                ("date", &tomorrow),
+            ],
+        )
+        .await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(near(&bad.body, "date-error").contains("after today"), "{}", bad.body);
+    assert!(
+        near(&bad.body, "date-error").contains("after today"),
+        "{}",
+        bad.body
+    );
     assert!(bad.body.contains(&format!(r#"value="{tomorrow}""#)));
 
-    assert_eq!(record_of(&f.web, "bob", id).await.labs.len(), 3, "nothing refused was stored");
+    assert_eq!(
+        record_of(&f.web, "bob", id).await.labs.len(),
+        3,
+        "nothing refused was stored"
+    );
 }
 
 #[tokio::test]
@@ -323,14 +504,40 @@ async fn medicines_are_flagged_from_the_catalogue_and_can_be_stopped() {
     let id = b.add_person("Mum").await;
     let path = format!("/people/{id}/medicines");
     let page = b.get(&path).await;
-    for needle in [r#"id="medicine-name""#, r#"list="catalogue""#, r#"<datalist id="catalogue""#, r#"option value="Zoloft""#, r#"option value="pramipexole""#] {
+    for needle in [
+        r#"id="medicine-name""#,
+        r#"list="catalogue""#,
+        r#"<datalist id="catalogue""#,
+        r#"option value="Zoloft""#,
+        r#"option value="pramipexole""#,
+    ] {
         assert!(page.body.contains(needle), "{needle}");
     }
     let t = today().to_string();
     let started = (today() - Duration::days(90)).to_string();
-    let a = b.post(&path, &[("name", "Zoloft"), ("dose", "50 mg"), ("started", &started), ("stopped", ""), ("outcome", "")]).await;
+    let a = b
+        .post(
+            &path,
+            &[
+                ("name", "Zoloft"),
+                ("dose", "50 mg"),
+                ("started", &started),
+                ("stopped", ""),
+                ("outcome", ""),
+            ],
+        )
+        .await;
     assert_eq!(a.status, StatusCode::SEE_OTHER, "{}", a.body);
-    let a = b.post(&path, &[("name", "pramipexole"), ("dose", "0.25 mg"), ("started", &started)]).await;
+    let a = b
+        .post(
+            &path,
+            &[
+                ("name", "pramipexole"),
+                ("dose", "0.25 mg"),
+                ("started", &started),
+            ],
+        )
+        .await;
     assert_eq!(a.status, StatusCode::SEE_OTHER, "{}", a.body);
 
     let page = b.get(&path).await.body;
@@ -338,20 +545,49 @@ async fn medicines_are_flagged_from_the_catalogue_and_can_be_stopped() {
     assert!(page.contains("bupropion"), "the safer alternative is shown");
     assert!(page.contains("dopamine agonist"));
 
-    let stop = b.post(&format!("{path}/stop"), &[("name", "pramipexole"), ("stopped", &t), ("outcome", "side-effects")]).await;
+    let stop = b
+        .post(
+            &format!("{path}/stop"),
+            &[
+                ("name", "pramipexole"),
+                ("stopped", &t),
+                ("outcome", "side-effects"),
+            ],
+        )
+        .await;
     assert_eq!(stop.status, StatusCode::SEE_OTHER, "{}", stop.body);
     let r = record_of(&f.web, "carol", id).await;
-    let prami = r.medications.iter().find(|m| m.name == "pramipexole").unwrap();
+    let prami = r
+        .medications
+        .iter()
+        .find(|m| m.name == "pramipexole")
+        .unwrap();
     assert_eq!(prami.stopped.as_deref(), Some(t.as_str()));
     assert_eq!(prami.outcome.as_deref(), Some("side-effects"));
     let zoloft = r.medications.iter().find(|m| m.name == "Zoloft").unwrap();
-    assert_eq!((zoloft.started.as_deref(), zoloft.stopped.as_deref()), (Some(started.as_str()), None));
+    assert_eq!(
+        (zoloft.started.as_deref(), zoloft.stopped.as_deref()),
+        (Some(started.as_str()), None)
+    );
 
     // A stop before the start: refused beside the field.
     let early = (today() - Duration::days(100)).to_string();
-    let bad = b.post(&path, &[("name", "ropinirole"), ("started", &started), ("stopped", &early)]).await;
+    let bad = b
+        .post(
+            &path,
+            &[
+                ("name", "ropinirole"),
+                ("started", &started),
+                ("stopped", &early),
+            ],
+        )
+        .await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(near(&bad.body, "stopped-error").contains("before the start"), "{}", bad.body);
+    assert!(
+        near(&bad.body, "stopped-error").contains("before the start"),
+        "{}",
+        bad.body
+    );
     assert!(bad.body.contains(r#"value="ropinirole""#));
     // No name.
     let bad = b.post(&path, &[("name", " "), ("started", &t)]).await;
@@ -367,32 +603,87 @@ async fn iron_infusions_and_oral_courses_are_stored_and_listed() {
     let id = b.add_person("Me").await;
     let path = format!("/people/{id}/iron");
     let given = (today() - Duration::days(30)).to_string();
-    let a = b.post(&path, &[("route", "iv"), ("date", &given), ("product", "Ferinject"), ("dose_mg", "1000"), ("response", "improved")]).await;
+    let a = b
+        .post(
+            &path,
+            &[
+                ("route", "iv"),
+                ("date", &given),
+                ("product", "Ferinject"),
+                ("dose_mg", "1000"),
+                ("response", "improved"),
+            ],
+        )
+        .await;
     assert_eq!(a.status, StatusCode::SEE_OTHER, "{}", a.body);
     let started = (today() - Duration::days(120)).to_string();
     let stopped = (today() - Duration::days(40)).to_string();
-    let a = b.post(&path, &[("route", "oral"), ("product", "ferrous sulfate"), ("elemental_mg", "65"), ("schedule", "alternate-day"), ("started", &started), ("stopped", &stopped), ("outcome", "ineffective")]).await;
+    let a = b
+        .post(
+            &path,
+            &[
+                ("route", "oral"),
+                ("product", "ferrous sulfate"),
+                ("elemental_mg", "65"),
+                ("schedule", "alternate-day"),
+                ("started", &started),
+                ("stopped", &stopped),
+                ("outcome", "ineffective"),
+            ],
+        )
+        .await;
     assert_eq!(a.status, StatusCode::SEE_OTHER, "{}", a.body);
 
     let r = record_of(&f.web, "dave", id).await;
     assert_eq!(r.iron_treatments.len(), 2);
     let iv = r.iron_treatments.iter().find(|t| t.route == "iv").unwrap();
-    assert_eq!((iv.dose_mg, iv.response.as_deref()), (Some(1000.0), Some("improved")));
-    let oral = r.iron_treatments.iter().find(|t| t.route == "oral").unwrap();
-    assert_eq!((oral.schedule.as_deref(), oral.outcome.as_deref()), (Some("alternate-day"), Some("ineffective")));
+    assert_eq!(
+        (iv.dose_mg, iv.response.as_deref()),
+        (Some(1000.0), Some("improved"))
+    );
+    let oral = r
+        .iron_treatments
+        .iter()
+        .find(|t| t.route == "oral")
+        .unwrap();
+    assert_eq!(
+        (oral.schedule.as_deref(), oral.outcome.as_deref()),
+        (Some("alternate-day"), Some("ineffective"))
+    );
 
     let page = b.get(&path).await.body;
-    assert!(page.contains("Ferinject") && page.contains("1000 mg") && page.contains("every other day"), "{page}");
+    assert!(
+        page.contains("Ferinject") && page.contains("1000 mg") && page.contains("every other day"),
+        "{page}"
+    );
 
     // An infusion needs its date.
-    let bad = b.post(&path, &[("route", "iv"), ("date", ""), ("product", "Monofer")]).await;
+    let bad = b
+        .post(
+            &path,
+            &[("route", "iv"), ("date", ""), ("product", "Monofer")],
+        )
+        .await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(near(&bad.body, "iv-date-error").contains("date"), "{}", bad.body);
+    assert!(
+        near(&bad.body, "iv-date-error").contains("date"),
+        "{}",
+        bad.body
+    );
     assert!(bad.body.contains(r#"value="Monofer""#));
     // An absurd dose.
-    let bad = b.post(&path, &[("route", "iv"), ("date", &given), ("dose_mg", "90000")]).await;
+    let bad = b
+        .post(
+            &path,
+            &[("route", "iv"), ("date", &given), ("dose_mg", "90000")],
+        )
+        .await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(near(&bad.body, "iv-dose_mg-error").contains("out of range"), "{}", bad.body);
+    assert!(
+        near(&bad.body, "iv-dose_mg-error").contains("out of range"),
+        "{}",
+        bad.body
+    );
 }
 
 #[tokio::test]
@@ -410,26 +701,56 @@ async fn the_diary_takes_a_night_in_a_few_taps_and_a_second_entry_replaces_it() 
     assert!(page.contains(r#"id="save-night""#) && page.contains(r#"id="sleep_hours""#));
 
     let t = today().to_string();
-    let a = b.post(&path, &[("date", &t), ("severity", "6"), ("body_parts", "legs"), ("sleep_hours", "6,5"), ("onset_time", "22:15")]).await;
+    let a = b
+        .post(
+            &path,
+            &[
+                ("date", &t),
+                ("severity", "6"),
+                ("body_parts", "legs"),
+                ("sleep_hours", "6,5"),
+                ("onset_time", "22:15"),
+            ],
+        )
+        .await;
     assert_eq!(a.status, StatusCode::SEE_OTHER, "{}", a.body);
     assert!(a.location.unwrap().starts_with(&format!("{path}?done=")));
     let a = b.post(&path, &[("date", &t), ("severity", "3")]).await;
     assert_eq!(a.status, StatusCode::SEE_OTHER, "{}", a.body);
     let yesterday = (today() - Duration::days(1)).to_string();
-    let a = b.post(&path, &[("date", &yesterday), ("severity", "8")]).await;
+    let a = b
+        .post(&path, &[("date", &yesterday), ("severity", "8")])
+        .await;
     assert_eq!(a.status, StatusCode::SEE_OTHER, "{}", a.body);
 
     let r = record_of(&f.web, "erin", id).await;
-    assert_eq!(r.diary.len(), 2, "the second entry for tonight replaced the first");
+    assert_eq!(
+        r.diary.len(),
+        2,
+        "the second entry for tonight replaced the first"
+    );
     let tonight = r.diary.iter().find(|d| d.date == t).unwrap();
     assert_eq!(tonight.severity, Some(3));
     let page = b.get(&path).await.body;
     assert!(page.contains("3 / 10") && page.contains("8 / 10"));
 
-    let bad = b.post(&path, &[("date", &t), ("severity", "4"), ("sleep_hours", "30")]).await;
+    let bad = b
+        .post(
+            &path,
+            &[("date", &t), ("severity", "4"), ("sleep_hours", "30")],
+        )
+        .await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(near(&bad.body, "sleep_hours-error").contains("out of range"), "{}", bad.body);
-    assert!(bad.body.contains(r#"id="severity-4" name="severity" value="4" required checked"#), "the rating is kept");
+    assert!(
+        near(&bad.body, "sleep_hours-error").contains("out of range"),
+        "{}",
+        bad.body
+    );
+    assert!(
+        bad.body
+            .contains(r#"id="severity-4" name="severity" value="4" required checked"#),
+        "the rating is kept"
+    );
     let bad = b.post(&path, &[("date", &t)]).await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(bad.body.contains(r#"id="severity-error""#));
@@ -442,9 +763,24 @@ async fn a_read_only_share_sees_no_forms_and_cannot_post() {
     owner.sign_up("frank").await;
     let id = owner.add_person("Frank").await;
     let t = today().to_string();
-    let a = owner.post(&format!("/people/{id}/results"), &[("test", "ferritin"), ("value", "40"), ("unit", "µg/L"), ("date", &t)]).await;
+    let a = owner
+        .post(
+            &format!("/people/{id}/results"),
+            &[
+                ("test", "ferritin"),
+                ("value", "40"),
+                ("unit", "µg/L"),
+                ("date", &t),
+            ],
+        )
+        .await;
     assert_eq!(a.status, StatusCode::SEE_OTHER);
-    let a = owner.post(&format!("/people/{id}/medicines"), &[("name", "sertraline"), ("started", &t)]).await;
+    let a = owner
+        .post(
+            &format!("/people/{id}/medicines"),
+            &[("name", "sertraline"), ("started", &t)],
+        )
+        .await;
     assert_eq!(a.status, StatusCode::SEE_OTHER);
 
     let mut reader = Browser::new(f.app.clone());
@@ -452,7 +788,14 @@ async fn a_read_only_share_sees_no_forms_and_cannot_post() {
     let frank = f.web.store().user_by_name("frank").await.unwrap().unwrap();
     f.web
         .pages()
-        .share(frank.id, PersonId(id), "grace", Access::Read, None, Utc::now())
+        .share(
+            frank.id,
+            PersonId(id),
+            "grace",
+            Access::Read,
+            None,
+            Utc::now(),
+        )
         .await
         .unwrap();
 
@@ -461,21 +804,48 @@ async fn a_read_only_share_sees_no_forms_and_cannot_post() {
         let seen = reader.get(&path).await;
         assert_eq!(seen.status, StatusCode::OK, "{page}");
         assert!(seen.body.contains("read only"), "{page}");
-        assert!(!seen.body.contains(&format!(r#"action="/people/{id}/"#)), "{page} shows no forms");
-        assert!(!seen.body.contains(r#"type="submit" id="#) && !seen.body.contains("<button id="), "{page}");
-        let tried = reader.post(&path, &[("test", "ferritin"), ("value", "10"), ("unit", "ng/mL"), ("date", &t), ("severity", "5")]).await;
+        assert!(
+            !seen.body.contains(&format!(r#"action="/people/{id}/"#)),
+            "{page} shows no forms"
+        );
+        assert!(
+            !seen.body.contains(r#"type="submit" id="#) && !seen.body.contains("<button id="),
+            "{page}"
+        );
+        let tried = reader
+            .post(
+                &path,
+                &[
+                    ("test", "ferritin"),
+                    ("value", "10"),
+                    ("unit", "ng/mL"),
+                    ("date", &t),
+                    ("severity", "5"),
+                ],
+            )
+            .await;
         assert_eq!(tried.status, StatusCode::FORBIDDEN, "{page}");
     }
     let results = reader.get(&format!("/people/{id}/results")).await.body;
     assert!(results.contains("40 µg/L"), "the data is shown");
-    let stop = reader.post(&format!("/people/{id}/medicines/stop"), &[("name", "sertraline"), ("stopped", &t)]).await;
+    let stop = reader
+        .post(
+            &format!("/people/{id}/medicines/stop"),
+            &[("name", "sertraline"), ("stopped", &t)],
+        )
+        .await;
     assert_eq!(stop.status, StatusCode::FORBIDDEN);
     assert_eq!(record_of(&f.web, "frank", id).await.labs.len(), 1);
 
     // Someone the journal is not shared with: not found.
     let mut stranger = Browser::new(f.app.clone());
     stranger.sign_up("heidi").await;
-    assert_eq!(stranger.get(&format!("/people/{id}/results")).await.status, StatusCode::NOT_FOUND);
-    let tried = stranger.post(&format!("/people/{id}/diary"), &[("severity", "5")]).await;
+    assert_eq!(
+        stranger.get(&format!("/people/{id}/results")).await.status,
+        StatusCode::NOT_FOUND
+    );
+    let tried = stranger
+        .post(&format!("/people/{id}/diary"), &[("severity", "5")])
+        .await;
     assert_eq!(tried.status, StatusCode::NOT_FOUND);
 }

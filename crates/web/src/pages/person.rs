@@ -36,7 +36,10 @@ pub fn routes() -> Router<Web> {
             "/people/{id}/questionnaire",
             get(questionnaire::show).post(questionnaire::save),
         )
-        .route("/people/{id}/results", get(results::show).post(results::save))
+        .route(
+            "/people/{id}/results",
+            get(results::show).post(results::save),
+        )
         .route(
             "/people/{id}/medicines",
             get(medicines::show).post(medicines::save),
@@ -185,7 +188,9 @@ pub async fn reader(web: &Web, c: &Caller, id: i64) -> Result<Authorized, PageEr
 pub async fn writer(web: &Web, c: &Caller, id: i64) -> Result<Authorized, PageError> {
     let who = reader(web, c, id).await?;
     if who.access != Access::Write {
-        return Err(AppError::Forbidden("you may read this journal but not change it".into()).into());
+        return Err(
+            AppError::Forbidden("you may read this journal but not change it".into()).into(),
+        );
     }
     Ok(who)
 }
@@ -219,10 +224,15 @@ pub fn invalid(mut response: Response) -> Response {
 
 /// A date typed in a form (`YYYY-MM-DD`), `None` when blank, refused when
 /// after today; the message names the field.
-pub fn form_date(field: &str, text: Option<&str>, today: NaiveDate) -> Result<Option<NaiveDate>, String> {
+pub fn form_date(
+    field: &str,
+    text: Option<&str>,
+    today: NaiveDate,
+) -> Result<Option<NaiveDate>, String> {
     let Some(text) = text else { return Ok(None) };
-    let day = NaiveDate::parse_from_str(text, "%Y-%m-%d")
-        .map_err(|_| format!("{field}: {text:?} is not a date; use YYYY-MM-DD, such as 2026-03-14"))?;
+    let day = NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| {
+        format!("{field}: {text:?} is not a date; use YYYY-MM-DD, such as 2026-03-14")
+    })?;
     if day > today {
         return Err(format!(
             "{field}: {day} is after today ({today}); a date cannot be in the future"
@@ -278,7 +288,11 @@ pub fn answer_value(known: Option<bool>) -> &'static str {
 /// A yes / no / not sure question as a radio group.
 pub fn yes_no(f: &Fields, name: &str, question: &str, hint: Option<&str>) -> Markup {
     let current = f.get(name);
-    let current = if current.is_empty() { "not-sure" } else { current };
+    let current = if current.is_empty() {
+        "not-sure"
+    } else {
+        current
+    };
     html! {
         fieldset.question {
             legend { (question) }

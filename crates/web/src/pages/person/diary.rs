@@ -16,7 +16,13 @@ use super::*;
 use crate::auth::PageCaller;
 use crate::pages::{csrf, layout, notice, page, About, PageResult};
 
-const KNOWN: [&str; 5] = ["date", "severity", "onset_time", "body_parts", "sleep_hours"];
+const KNOWN: [&str; 5] = [
+    "date",
+    "severity",
+    "onset_time",
+    "body_parts",
+    "sleep_hours",
+];
 
 /// How many nights the table shows.
 const NIGHTS: usize = 14;
@@ -31,7 +37,16 @@ pub async fn show(
     let r = record(&web, &c, id).await?;
     let mut f = Fields::default();
     f.set("date", web.today().to_string());
-    Ok(render(&web, &c, &who, id, &r, &f, &Errors::default(), q.done.as_deref()))
+    Ok(render(
+        &web,
+        &c,
+        &who,
+        id,
+        &r,
+        &f,
+        &Errors::default(),
+        q.done.as_deref(),
+    ))
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -45,7 +60,10 @@ fn render(
     e: &Errors,
     done: Option<&str>,
 ) -> Response {
-    let about = About { person: &who.person, access: who.access };
+    let about = About {
+        person: &who.person,
+        access: who.access,
+    };
     let body = html! {
         h1 { "Diary" }
         (notice(done))
@@ -127,7 +145,12 @@ fn nights(r: &RecordFile) -> Markup {
 }
 
 /// The live diary entry of a night, if one was entered before.
-async fn earlier_entry(web: &Web, c: &Caller, id: i64, night: NaiveDate) -> Result<Option<EntryId>, PageError> {
+async fn earlier_entry(
+    web: &Web,
+    c: &Caller,
+    id: i64,
+    night: NaiveDate,
+) -> Result<Option<EntryId>, PageError> {
     let entries = web
         .pages()
         .entries(c.user.id, PersonId(id), None, Utc::now())
@@ -136,7 +159,11 @@ async fn earlier_entry(web: &Web, c: &Caller, id: i64, night: NaiveDate) -> Resu
     Ok(entries
         .iter()
         .rev()
-        .find(|e| e.effective == night && !replaced.contains(&e.id) && matches!(e.payload, Payload::Diary(_)))
+        .find(|e| {
+            e.effective == night
+                && !replaced.contains(&e.id)
+                && matches!(e.payload, Payload::Diary(_))
+        })
         .map(|e| e.id))
 }
 
@@ -151,7 +178,11 @@ fn night_of(f: &Fields, today: NaiveDate) -> Result<(NaiveDate, DiaryFile), Erro
     };
     let severity = match f.opt("severity") {
         None => {
-            e.add("severity: choose a number from 0 (none) to 10 (worst)", "", &KNOWN);
+            e.add(
+                "severity: choose a number from 0 (none) to 10 (worst)",
+                "",
+                &KNOWN,
+            );
             None
         }
         some => match form_integer("severity", some) {
@@ -201,19 +232,35 @@ pub async fn save(
                 Ok((effective, payload)) => match earlier_entry(&web, &c, id, date).await? {
                     Some(old) => web
                         .pages()
-                        .correct(c.user.id, PersonId(id), old, effective, payload, web.clock())
+                        .correct(
+                            c.user.id,
+                            PersonId(id),
+                            old,
+                            effective,
+                            payload,
+                            web.clock(),
+                        )
                         .await
                         .map(|_| true),
                     None => web
                         .pages()
-                        .append_many(c.user.id, PersonId(id), vec![(effective, payload)], web.clock())
+                        .append_many(
+                            c.user.id,
+                            PersonId(id),
+                            vec![(effective, payload)],
+                            web.clock(),
+                        )
                         .await
                         .map(|_| false),
                 },
             };
             match result {
                 Ok(replaced) => {
-                    let when = if date == today { "tonight".to_string() } else { show_date(&date.to_string()) };
+                    let when = if date == today {
+                        "tonight".to_string()
+                    } else {
+                        show_date(&date.to_string())
+                    };
                     let message = if replaced {
                         format!("Saved {when}; it replaces what you entered for that night before.")
                     } else {

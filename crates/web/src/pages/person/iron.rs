@@ -28,7 +28,16 @@ pub async fn show(
 ) -> PageResult {
     let who = reader(&web, &c, id).await?;
     let r = record(&web, &c, id).await?;
-    Ok(render(&web, &c, &who, id, &r, &blank(&web), &Errors::default(), q.done.as_deref()))
+    Ok(render(
+        &web,
+        &c,
+        &who,
+        id,
+        &r,
+        &blank(&web),
+        &Errors::default(),
+        q.done.as_deref(),
+    ))
 }
 
 /// Both forms empty (oral course starting today).
@@ -49,7 +58,10 @@ fn render(
     e: &Errors,
     done: Option<&str>,
 ) -> Response {
-    let about = About { person: &who.person, access: who.access };
+    let about = About {
+        person: &who.person,
+        access: who.access,
+    };
     let body = html! {
         h1 { "Iron treatment" }
         (notice(done))
@@ -66,9 +78,17 @@ fn render(
 }
 
 fn given(r: &RecordFile) -> Markup {
-    let mut infusions: Vec<&IronTreatmentFile> = r.iron_treatments.iter().filter(|t| t.route == "iv").collect();
+    let mut infusions: Vec<&IronTreatmentFile> = r
+        .iron_treatments
+        .iter()
+        .filter(|t| t.route == "iv")
+        .collect();
     infusions.sort_by(|a, b| b.date.cmp(&a.date));
-    let mut courses: Vec<&IronTreatmentFile> = r.iron_treatments.iter().filter(|t| t.route == "oral").collect();
+    let mut courses: Vec<&IronTreatmentFile> = r
+        .iron_treatments
+        .iter()
+        .filter(|t| t.route == "oral")
+        .collect();
     courses.sort_by(|a, b| b.started.cmp(&a.started));
     html! {
         h2 { "Infusions" }
@@ -201,7 +221,11 @@ pub async fn save(
         f.set(&format!("{prefix}{field}"), posted.get(field));
     }
     let mut e = Errors::default();
-    let dates: &[&str] = if oral { &["started", "stopped"] } else { &["date"] };
+    let dates: &[&str] = if oral {
+        &["started", "stopped"]
+    } else {
+        &["date"]
+    };
     for field in dates {
         if let Err(m) = form_date(field, posted.opt(field), today) {
             e.add(&m, prefix, known);
@@ -218,7 +242,11 @@ pub async fn save(
         }
     }
     if !oral && posted.opt("date").is_none() {
-        e.add("date: an infusion needs the date it was given", prefix, known);
+        e.add(
+            "date: an infusion needs the date it was given",
+            prefix,
+            known,
+        );
     }
     if e.is_empty() {
         let text = |field: &str| posted.opt(field).map(str::to_string);
@@ -253,7 +281,11 @@ pub async fn save(
         };
         match result {
             Ok(_) => {
-                let what = if oral { "Oral iron added." } else { "Infusion added." };
+                let what = if oral {
+                    "Oral iron added."
+                } else {
+                    "Infusion added."
+                };
                 return Ok(done(&format!("/people/{id}/iron"), what));
             }
             Err(AppError::Invalid(m)) => e.add(&m, prefix, known),

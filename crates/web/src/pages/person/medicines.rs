@@ -65,7 +65,16 @@ pub async fn show(
 ) -> PageResult {
     let who = reader(&web, &c, id).await?;
     let r = record(&web, &c, id).await?;
-    Ok(render(&web, &c, &who, id, &r, &blank(&web), &Errors::default(), q.done.as_deref()))
+    Ok(render(
+        &web,
+        &c,
+        &who,
+        id,
+        &r,
+        &blank(&web),
+        &Errors::default(),
+        q.done.as_deref(),
+    ))
 }
 
 fn blank(web: &Web) -> Fields {
@@ -85,11 +94,19 @@ fn render(
     e: &Errors,
     done: Option<&str>,
 ) -> Response {
-    let about = About { person: &who.person, access: who.access };
+    let about = About {
+        person: &who.person,
+        access: who.access,
+    };
     let writable = who.access == Access::Write;
     let today = web.today().to_string();
     let open = |m: &MedicationFile| m.stopped.as_deref().is_none_or(|s| s > today.as_str());
-    let current: Vec<(usize, &MedicationFile)> = r.medications.iter().enumerate().filter(|(_, m)| open(m)).collect();
+    let current: Vec<(usize, &MedicationFile)> = r
+        .medications
+        .iter()
+        .enumerate()
+        .filter(|(_, m)| open(m))
+        .collect();
     let past: Vec<&MedicationFile> = r.medications.iter().filter(|m| !open(m)).collect();
     let body = html! {
         h1 { "Medicines" }
@@ -104,7 +121,8 @@ fn render(
                 @for (i, m) in &current {
                     li.course {
                         p { strong { (m.name) } @if let Some(d) = &m.dose { " — " (d) }
-                            @if let Some(s) = &m.started { " · since " (show_date(s)) } }
+                            @if let Some(s) = &m.started { " · since " (show_date(s)) }
+                            @if let Some(o) = &m.outcome { " · " (outcome_label(o)) } }
                         (flags(&m.name))
                         @if writable && m.stopped.is_none() {
                             (stop_form(web, c, id, *i, m))
@@ -231,7 +249,12 @@ pub async fn save(
             Err(err) => Err(err),
         };
         match result {
-            Ok(_) => return Ok(done(&format!("/people/{id}/medicines"), &format!("Added {name}."))),
+            Ok(_) => {
+                return Ok(done(
+                    &format!("/people/{id}/medicines"),
+                    &format!("Added {name}."),
+                ))
+            }
             Err(AppError::Invalid(m)) => e.add(&m, "", &KNOWN),
             Err(other) => return Err(other.into()),
         }
@@ -272,11 +295,23 @@ pub async fn stop(
         }
     };
     match result {
-        Ok(()) => Ok(done(&format!("/people/{id}/medicines"), &format!("Recorded that {name} stopped."))),
+        Ok(()) => Ok(done(
+            &format!("/people/{id}/medicines"),
+            &format!("Recorded that {name} stopped."),
+        )),
         Err(m) => {
             let e = Errors::from_message(&format!("Stopping {name}: {m}"), "", &[]);
             let r = record(&web, &c, id).await?;
-            Ok(invalid(render(&web, &c, &who, id, &r, &blank(&web), &e, None)))
+            Ok(invalid(render(
+                &web,
+                &c,
+                &who,
+                id,
+                &r,
+                &blank(&web),
+                &e,
+                None,
+            )))
         }
     }
 }

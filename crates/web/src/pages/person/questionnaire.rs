@@ -55,7 +55,10 @@ const RED_FLAGS: [(&str, &str, Option<&str>); 3] = [
 
 const SLEEP: [(&str, &str); 4] = [
     ("snoring", "Do you snore loudly most nights?"),
-    ("witnessed_apneas", "Has anyone seen you stop breathing in your sleep?"),
+    (
+        "witnessed_apneas",
+        "Has anyone seen you stop breathing in your sleep?",
+    ),
     (
         "excessive_daytime_sleepiness",
         "Do you often doze off in the day without meaning to?",
@@ -95,7 +98,10 @@ fn prefill(r: &RecordFile) -> Fields {
         ("worse_at_rest", s.worse_at_rest),
         ("relieved_by_movement", s.relieved_by_movement),
         ("worse_evening_or_night", s.worse_evening_or_night),
-        ("not_explained_by_other_condition", s.not_explained_by_other_condition),
+        (
+            "not_explained_by_other_condition",
+            s.not_explained_by_other_condition,
+        ),
         ("one_sided", s.one_sided),
         ("weakness_or_numbness", s.weakness_or_numbness),
         ("impulse_control_problems", s.impulse_control_problems),
@@ -105,14 +111,24 @@ fn prefill(r: &RecordFile) -> Fields {
     f.set_opt("days_per_week", s.days_per_week);
     f.set_opt("onset_time", s.onset_time.clone());
     for part in &s.body_parts {
-        f.push("body_parts", part.trim().to_lowercase());
+        // The record format's other spellings, as the check boxes name them.
+        let part = match part.trim().to_lowercase().as_str() {
+            "leg" => "legs".to_string(),
+            "arm" | "hand" | "hands" => "arms".to_string(),
+            "body" | "torso" => "trunk".to_string(),
+            other => other.to_string(),
+        };
+        f.push("body_parts", part);
     }
     f.set_opt("irls_total", irls_of(&s));
     let sl = r.sleep.clone().unwrap_or_default();
     for (name, known) in [
         ("snoring", sl.snoring),
         ("witnessed_apneas", sl.witnessed_apneas),
-        ("excessive_daytime_sleepiness", sl.excessive_daytime_sleepiness),
+        (
+            "excessive_daytime_sleepiness",
+            sl.excessive_daytime_sleepiness,
+        ),
         ("limb_jerks_reported", sl.limb_jerks_reported),
     ] {
         f.set(name, answer_value(known));
@@ -120,7 +136,14 @@ fn prefill(r: &RecordFile) -> Fields {
     f.set_opt("epworth", sl.epworth);
     let p = r.patient.clone().unwrap_or_default();
     f.set_opt("birth_date", p.birth_date);
-    f.set_opt("sex", p.sex.map(|s| s.trim().to_lowercase()));
+    f.set_opt(
+        "sex",
+        p.sex.map(|s| match s.trim().to_lowercase().as_str() {
+            "f" | "female" => "female",
+            "m" | "male" => "male",
+            _ => "",
+        }),
+    );
     f.set_opt("pregnancy_weeks", p.pregnancy_weeks);
     if p.dialysis == Some(true) {
         f.set("dialysis", "yes");
@@ -141,12 +164,23 @@ pub async fn show(
     if who.access != Access::Write {
         return Ok(read_only(&c, &who, &f));
     }
-    Ok(render(&web, &c, &who, id, &f, &Errors::default(), q.done.as_deref()))
+    Ok(render(
+        &web,
+        &c,
+        &who,
+        id,
+        &f,
+        &Errors::default(),
+        q.done.as_deref(),
+    ))
 }
 
 /// The answers without a form, for a caller who may only read.
 fn read_only(c: &Caller, who: &Authorized, f: &Fields) -> Response {
-    let about = About { person: &who.person, access: who.access };
+    let about = About {
+        person: &who.person,
+        access: who.access,
+    };
     let said = |name: &str| match f.get(name) {
         "yes" => "Yes",
         "no" => "No",
@@ -154,7 +188,11 @@ fn read_only(c: &Caller, who: &Authorized, f: &Fields) -> Response {
     };
     let or_dash = |name: &str| {
         let v = f.get(name);
-        if v.is_empty() { "—".to_string() } else { v.to_string() }
+        if v.is_empty() {
+            "—".to_string()
+        } else {
+            v.to_string()
+        }
     };
     let questions = CRITERIA
         .iter()
@@ -183,10 +221,25 @@ fn read_only(c: &Caller, who: &Authorized, f: &Fields) -> Response {
     page(layout("Questionnaire", Some(c), Some(&about), body))
 }
 
-fn render(web: &Web, c: &Caller, who: &Authorized, id: i64, f: &Fields, e: &Errors, done: Option<&str>) -> Response {
-    let about = About { person: &who.person, access: who.access };
+fn render(
+    web: &Web,
+    c: &Caller,
+    who: &Authorized,
+    id: i64,
+    f: &Fields,
+    e: &Errors,
+    done: Option<&str>,
+) -> Response {
+    let about = About {
+        person: &who.person,
+        access: who.access,
+    };
     let described = |id: &str, hint: Option<&str>| -> Option<String> {
-        let parts: Vec<String> = hint.map(str::to_string).into_iter().chain(e.describe(id)).collect();
+        let parts: Vec<String> = hint
+            .map(str::to_string)
+            .into_iter()
+            .chain(e.describe(id))
+            .collect();
         (!parts.is_empty()).then(|| parts.join(" "))
     };
     let body = html! {
@@ -309,7 +362,11 @@ fn sections(f: &Fields, r: &RecordFile) -> Result<(SymptomsFile, SleepFile, Pati
         days_per_week: days,
         // A total left as it was keeps the clinician's item scores with it.
         irls_total: if keep_items { old.irls_total } else { irls },
-        irls_items: if keep_items { old.irls_items.clone() } else { None },
+        irls_items: if keep_items {
+            old.irls_items.clone()
+        } else {
+            None
+        },
         onset_time: f.opt("onset_time").map(|t| t.chars().take(5).collect()),
         body_parts: f.all("body_parts"),
         impulse_control_problems: answer(f.get("impulse_control_problems")),
@@ -370,7 +427,10 @@ pub async fn save(
         facts.push((today, Payload::Patient(patient)));
     }
     if facts.is_empty() {
-        return Ok(done(&format!("/people/{id}/plan"), "Nothing changed in the answers."));
+        return Ok(done(
+            &format!("/people/{id}/plan"),
+            "Nothing changed in the answers.",
+        ));
     }
     match web
         .pages()
@@ -388,4 +448,3 @@ pub async fn save(
         Err(other) => Err(other.into()),
     }
 }
-

@@ -55,7 +55,16 @@ pub async fn show(
     let r = record(&web, &c, id).await?;
     let mut f = Fields::default();
     f.set("date", web.today().to_string());
-    Ok(render(&web, &c, &who, id, &r, &f, &Errors::default(), q.done.as_deref()))
+    Ok(render(
+        &web,
+        &c,
+        &who,
+        id,
+        &r,
+        &f,
+        &Errors::default(),
+        q.done.as_deref(),
+    ))
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -69,7 +78,10 @@ fn render(
     e: &Errors,
     done: Option<&str>,
 ) -> Response {
-    let about = About { person: &who.person, access: who.access };
+    let about = About {
+        person: &who.person,
+        access: who.access,
+    };
     let body = html! {
         h1 { "Blood results" }
         (notice(done))
@@ -181,7 +193,11 @@ fn lab_of(f: &Fields, web: &Web) -> Result<LabFile, Errors> {
     let test = match test.parse::<LabTest>() {
         Ok(t) => t.name().to_string(),
         Err(()) => {
-            errors.add(&format!("test: choose a test from the list ({test:?} is not one)"), "", &KNOWN);
+            errors.add(
+                &format!("test: choose a test from the list ({test:?} is not one)"),
+                "",
+                &KNOWN,
+            );
             String::new()
         }
     };
@@ -200,7 +216,11 @@ fn lab_of(f: &Fields, web: &Web) -> Result<LabFile, Errors> {
     };
     let unit = f.opt("unit").unwrap_or("").to_string();
     if unit.is_empty() {
-        errors.add("unit: type the unit printed beside the value, such as ng/mL", "", &KNOWN);
+        errors.add(
+            "unit: type the unit printed beside the value, such as ng/mL",
+            "",
+            &KNOWN,
+        );
     }
     let date = f
         .opt("date")
