@@ -374,6 +374,40 @@ impl<S: Store> App<S> {
         Ok(self.store.append_audited(entry, &self.actor(user)).await?)
     }
 
+    /// Deletes entry `old` (a fact, or the correction that now stands for
+    /// it) by appending a tombstone. Nothing is erased: the history keeps the
+    /// entry, and `undo` right after brings it back.
+    pub async fn delete(
+        &self,
+        user: UserId,
+        person: PersonId,
+        old: EntryId,
+        clock: Clock,
+    ) -> Result<Entry> {
+        let who = self
+            .authorize(user, person, Access::Write, clock.now)
+            .await?;
+        let journal = self.store.entries(person).await?;
+        let target = journal.iter().find(|e| e.id == old).ok_or_else(|| {
+            AppError::NotFound(format!(
+                "no entry #{old} in {}'s journal",
+                who.person.display_name
+            ))
+        })?;
+        if target.payload == Payload::Tombstone {
+            return Err(AppError::Invalid(format!(
+                "entry #{old} records a deletion; use undo to bring back what it deleted"
+            )));
+        }
+        if journal.iter().any(|e| e.supersedes == Some(old)) {
+            return Err(AppError::Invalid(format!(
+                "entry #{old} was already corrected or deleted; delete its latest version instead"
+            )));
+        }
+        let entry = NewEntry::tombstone(person, user, target.effective, old);
+        Ok(self.store.append_audited(entry, &self.actor(user)).await?)
+    }
+
     /// Reverts the newest entry: a new entry is hidden by a tombstone; a
     /// correction or deletion is reverted by restoring what it replaced.
     /// Nothing is erased, so a second undo redoes.

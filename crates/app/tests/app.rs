@@ -305,6 +305,45 @@ async fn correct_and_undo_keep_history_and_plan_follows() {
 }
 
 #[tokio::test]
+async fn delete_hides_an_entry_keeps_history_and_undo_restores_it() {
+    let w = world().await;
+    let (u, p) = (w.owner.id, w.person.id);
+    let first = w
+        .app
+        .append(u, p, day("2026-11-01"), ferritin(400.0, "ng/mL"), clock())
+        .await
+        .unwrap();
+    let ferritin_now = |app: App<AnyStore>| async move {
+        app.plan(u, p, when(), Profile::default(), now())
+            .await
+            .unwrap()
+            .assessment
+            .iron
+            .ferritin_ug_per_l
+    };
+    // A reader may not delete.
+    let err = w.app.delete(w.reader.id, p, first.id, clock()).await.unwrap_err();
+    assert!(matches!(err, AppError::Forbidden(_)), "{err}");
+    let stone = w.app.delete(u, p, first.id, clock()).await.unwrap();
+    assert_eq!(stone.payload, Payload::Tombstone);
+    assert_eq!(stone.supersedes, Some(first.id));
+    assert_eq!(ferritin_now(w.app.clone()).await, None);
+    // Deleting it again, or deleting the tombstone, is refused.
+    assert!(w.app.delete(u, p, first.id, clock()).await.is_err());
+    assert!(w.app.delete(u, p, stone.id, clock()).await.is_err());
+    assert!(matches!(
+        w.app.delete(u, p, willis_store::EntryId(9999), clock()).await,
+        Err(AppError::NotFound(_))
+    ));
+    // Undo restores it; the history keeps all three entries.
+    w.app.undo(u, p, now()).await.unwrap();
+    assert_eq!(ferritin_now(w.app.clone()).await, Some(400.0));
+    assert_eq!(w.app.entries(u, p, None, now()).await.unwrap().len(), 3);
+    let log = w.app.store().audit_log(p).await.unwrap();
+    assert!(log.iter().any(|a| a.action != "read" && a.user_id == Some(u)));
+}
+
+#[tokio::test]
 async fn export_holds_the_callers_journals_only() {
     let w = world().await;
     let other = w.app.add_person(w.stranger.id, "Bo", now()).await.unwrap();

@@ -341,7 +341,7 @@ pub fn log(
         saved.kind().replace('_', " "),
         saved.effective,
         person.display_name,
-        summary(&saved.payload)
+        saved.payload.summary()
     )?;
     Ok(())
 }
@@ -363,170 +363,11 @@ pub fn undo(session: &Session, out: &mut dyn Write) -> anyhow::Result<()> {
             "undid #{}: #{} is back ({})",
             last.id.0,
             old.id.0,
-            summary(&old.payload)
+            old.payload.summary()
         )?,
-        None => writeln!(out, "undid #{} ({})", last.id.0, summary(&last.payload))?,
+        None => writeln!(out, "undid #{} ({})", last.id.0, last.payload.summary())?,
     }
     Ok(())
-}
-
-/// A few words about an entry, for history and confirmations.
-pub fn summary(p: &Payload) -> String {
-    let opt = |o: &Option<String>| o.clone().unwrap_or_default();
-    match p {
-        Payload::Patient(p) => {
-            let mut parts = Vec::new();
-            if let Some(b) = &p.birth_date {
-                parts.push(format!("born {b}"));
-            }
-            if let Some(s) = &p.sex {
-                parts.push(s.clone());
-            }
-            if let Some(w) = p.pregnancy_weeks {
-                parts.push(format!("pregnant {w} weeks"));
-            }
-            if p.dialysis == Some(true) {
-                parts.push("on dialysis".into());
-            }
-            if let Some(w) = p.weight_kg {
-                parts.push(format!("{w} kg"));
-            }
-            parts.join(", ")
-        }
-        Payload::Lab(l) => {
-            let mut s = format!("{} {} {}", l.test, l.value, l.unit);
-            if l.fasting == Some(false) {
-                s.push_str(" (not fasting)");
-            }
-            if l.morning == Some(false) {
-                s.push_str(" (not morning)");
-            }
-            s
-        }
-        Payload::Diary(d) => {
-            let mut parts = Vec::new();
-            if let Some(s) = d.severity {
-                parts.push(format!("severity {s}/10"));
-            }
-            if let Some(o) = &d.onset_time {
-                parts.push(format!("onset {o}"));
-            }
-            if !d.body_parts.is_empty() {
-                parts.push(d.body_parts.join("+"));
-            }
-            if let Some(h) = d.sleep_hours {
-                parts.push(format!("slept {h} h"));
-            }
-            parts.join(", ")
-        }
-        Payload::MedicationStart { name, dose } => {
-            format!("started {name} {}", opt(dose)).trim().to_string()
-        }
-        Payload::MedicationChange { name, dose } => format!("{name} now {dose}"),
-        Payload::MedicationStop { name, outcome } => format!("stopped {name} {}", opt(outcome))
-            .trim()
-            .to_string(),
-        Payload::MedicationOutcome { name, outcome } => format!("{name}: {outcome}"),
-        Payload::IronInfusion {
-            product,
-            dose_mg,
-            response,
-        } => {
-            let dose = dose_mg.map(|d| format!(" {d} mg")).unwrap_or_default();
-            let response = response
-                .as_ref()
-                .map(|r| format!(", response {r}"))
-                .unwrap_or_default();
-            format!(
-                "infusion {}{dose}{response}",
-                product
-                    .clone()
-                    .unwrap_or_else(|| "(product not given)".into())
-            )
-        }
-        Payload::InfusionResponse { response } => format!("infusion response: {response}"),
-        Payload::OralIronStart {
-            product,
-            elemental_mg,
-            schedule,
-        } => {
-            let mg = elemental_mg.map(|d| format!(" {d} mg")).unwrap_or_default();
-            format!("oral iron {}{mg} {}", opt(product), opt(schedule))
-                .trim()
-                .to_string()
-        }
-        Payload::OralIronStop { outcome } => format!("stopped oral iron {}", opt(outcome))
-            .trim()
-            .to_string(),
-        Payload::OralIronOutcome { outcome } => format!("oral iron: {outcome}"),
-        Payload::Condition { name } => name.clone(),
-        Payload::ConditionResolved { name } => format!("{name} resolved"),
-        Payload::Symptoms(s) => {
-            let answers = [
-                s.urge_to_move,
-                s.worse_at_rest,
-                s.relieved_by_movement,
-                s.worse_evening_or_night,
-                s.not_explained_by_other_condition,
-            ];
-            let yes = answers.iter().filter(|a| **a == Some(true)).count();
-            let mut parts = vec![format!("{yes}/5 criteria yes")];
-            if let Some(d) = s.days_per_week {
-                parts.push(format!("{d} days/week"));
-            }
-            if let Some(i) = s.irls_total {
-                parts.push(format!("IRLS {i}"));
-            }
-            let flags = [
-                (s.one_sided, "one side only"),
-                (s.weakness_or_numbness, "weakness or numbness"),
-                (s.impulse_control_problems, "impulse-control problems"),
-            ];
-            for (flag, what) in flags {
-                if flag == Some(true) {
-                    parts.push(what.to_string());
-                }
-            }
-            parts.join(", ")
-        }
-        Payload::Habits(h) => {
-            let mut parts = Vec::new();
-            if let Some(a) = h.alcohol_units_per_week {
-                parts.push(format!("alcohol {a}/week"));
-            }
-            if let Some(c) = h.caffeine_drinks_per_day {
-                parts.push(format!("caffeine {c}/day"));
-            }
-            if let Some(s) = h.smoker {
-                parts.push(if s {
-                    "smoker".into()
-                } else {
-                    "non-smoker".into()
-                });
-            }
-            parts.join(", ")
-        }
-        Payload::Sleep(s) => {
-            let mut parts = Vec::new();
-            let yes = |flag: Option<bool>, what: &str| match flag {
-                Some(true) => Some(what.to_string()),
-                Some(false) => Some(format!("no {what}")),
-                None => None,
-            };
-            parts.extend(yes(s.snoring, "snoring"));
-            parts.extend(yes(s.witnessed_apneas, "apnoeas seen"));
-            parts.extend(yes(s.excessive_daytime_sleepiness, "daytime sleepiness"));
-            if let Some(e) = s.epworth {
-                parts.push(format!("Epworth {e}"));
-            }
-            parts.extend(yes(s.limb_jerks_reported, "limb jerks"));
-            if let Some(p) = s.plms_index {
-                parts.push(format!("PLMS {p}/h"));
-            }
-            parts.join(", ")
-        }
-        Payload::Tombstone => "deleted".to_string(),
-    }
 }
 
 /// `willis history [--since D]`: the journal as a table, newest last, with what
@@ -572,7 +413,7 @@ pub fn history(
                 None => String::new(),
             },
         };
-        let mut what = summary(&e.payload);
+        let mut what = e.payload.summary();
         if what.chars().count() > 38 {
             what = what.chars().take(37).collect::<String>() + "…";
         }
@@ -643,7 +484,7 @@ pub fn export(session: &Session, format: ExportFormat, out: &mut dyn Write) -> a
                     .unwrap_or_default();
                 let summary = e
                     .to_entry()
-                    .map(|x| summary(&x.payload))
+                    .map(|x| x.payload.summary())
                     .unwrap_or_default();
                 w.write_record([
                     e.id.0.to_string(),
