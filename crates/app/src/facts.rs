@@ -28,6 +28,16 @@ fn date(field: &str, text: &str) -> Result<NaiveDate> {
     })
 }
 
+/// Refuses a date after today, naming the field.
+fn not_future(field: &str, day: NaiveDate, today: NaiveDate) -> Result<NaiveDate> {
+    if day > today {
+        return Err(AppError::Invalid(format!(
+            "{field}: {day} is after today ({today}); a fact cannot be dated in the future, so check the year, month and day"
+        )));
+    }
+    Ok(day)
+}
+
 fn optional_date(field: &str, text: &Option<String>) -> Result<Option<NaiveDate>> {
     text.as_deref()
         .filter(|t| !t.trim().is_empty())
@@ -71,8 +81,14 @@ pub fn medication(m: MedicationFile, today: NaiveDate) -> Result<Vec<Fact>> {
             "name: a medicine needs a name (such as pramipexole)".to_string(),
         ));
     }
-    let started = optional_date("started", &m.started)?.unwrap_or(today);
-    let stopped = optional_date("stopped", &m.stopped)?;
+    let started = not_future(
+        "started",
+        optional_date("started", &m.started)?.unwrap_or(today),
+        today,
+    )?;
+    let stopped = optional_date("stopped", &m.stopped)?
+        .map(|d| not_future("stopped", d, today))
+        .transpose()?;
     if let Some(stop) = stopped {
         if stop < started {
             return Err(AppError::Invalid(format!(
@@ -108,7 +124,7 @@ pub fn iron_treatment(t: IronTreatmentFile, today: NaiveDate) -> Result<Vec<Fact
                 )
             })?;
             Ok(vec![(
-                date("date", when)?,
+                not_future("date", date("date", when)?, today)?,
                 Payload::IronInfusion {
                     product: t.product,
                     dose_mg: t.dose_mg,
@@ -117,8 +133,14 @@ pub fn iron_treatment(t: IronTreatmentFile, today: NaiveDate) -> Result<Vec<Fact
             )])
         }
         "oral" => {
-            let started = optional_date("started", &t.started)?.unwrap_or(today);
-            let stopped = optional_date("stopped", &t.stopped)?;
+            let started = not_future(
+                "started",
+                optional_date("started", &t.started)?.unwrap_or(today),
+                today,
+            )?;
+            let stopped = optional_date("stopped", &t.stopped)?
+                .map(|d| not_future("stopped", d, today))
+                .transpose()?;
             if let Some(stop) = stopped {
                 if stop < started {
                     return Err(AppError::Invalid(format!(
@@ -237,6 +259,53 @@ mod tests {
             .unwrap_err()
             .to_string()
             .starts_with("stopped:"));
+    }
+
+    #[test]
+    fn a_future_start_or_stop_is_refused_naming_its_field() {
+        let today = day("2026-12-01");
+        let m = MedicationFile {
+            name: "gabapentin".into(),
+            started: Some("2026-12-02".into()),
+            ..MedicationFile::default()
+        };
+        let err = medication(m.clone(), today).unwrap_err().to_string();
+        assert!(
+            err.starts_with("started: 2026-12-02 is after today"),
+            "{err}"
+        );
+        let on_the_day = MedicationFile {
+            started: Some("2026-12-01".into()),
+            ..m.clone()
+        };
+        assert!(medication(on_the_day, today).is_ok());
+        let stop = MedicationFile {
+            started: Some("2026-11-01".into()),
+            stopped: Some("2026-12-02".into()),
+            ..m
+        };
+        assert!(medication(stop, today)
+            .unwrap_err()
+            .to_string()
+            .starts_with("stopped:"));
+        let iv = IronTreatmentFile {
+            route: "iv".into(),
+            date: Some("2026-12-02".into()),
+            ..IronTreatmentFile::default()
+        };
+        assert!(iron_treatment(iv, today)
+            .unwrap_err()
+            .to_string()
+            .starts_with("date:"));
+        let oral = IronTreatmentFile {
+            route: "oral".into(),
+            started: Some("2027-01-01".into()),
+            ..IronTreatmentFile::default()
+        };
+        assert!(iron_treatment(oral, today)
+            .unwrap_err()
+            .to_string()
+            .starts_with("started:"));
     }
 
     #[test]

@@ -361,6 +361,17 @@ pub struct Backup {
     pub audit: Vec<AuditRow>,
 }
 
+impl Backup {
+    /// The backup without any password hash: what the web app hands out, since
+    /// a download should carry the journals, not a way to sign in.
+    pub fn without_password_hashes(mut self) -> Backup {
+        for user in &mut self.users {
+            user.password_hash = None;
+        }
+        self
+    }
+}
+
 /// A user as kept in a backup: the one serialised form of a user, and the one
 /// that carries the password hash in the clear, so that an import restores
 /// logins. `Debug` still hides the hash.

@@ -915,7 +915,7 @@ async fn audit(
 #[utoipa::path(get, path = "/api/v1/export", tag = "willis", security(("bearer" = [])),
     responses((status = 200, body = Object), (status = 401, body = ErrorBody)))]
 async fn export(State(web): State<Web>, ApiCaller(c): ApiCaller) -> ApiResult<Response> {
-    let backup = web.api().export(c.user.id).await?;
+    let backup = web.api().export(c.user.id).await?.without_password_hashes();
     Ok((
         [(
             header::CONTENT_DISPOSITION,

@@ -242,7 +242,10 @@ async fn purge_tokens(store: AnyStore) {
     let mut hourly = tokio::time::interval(std::time::Duration::from_secs(3600));
     loop {
         hourly.tick().await;
-        if let Err(e) = store.purge_tokens(Utc::now() - chrono::Duration::days(30)).await {
+        if let Err(e) = store
+            .purge_tokens(Utc::now() - chrono::Duration::days(30))
+            .await
+        {
             eprintln!("willis serve: purging old sessions: {e}");
         }
     }

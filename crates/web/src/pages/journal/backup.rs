@@ -17,7 +17,11 @@ use crate::Web;
 
 /// `GET /export`: the caller's journals as `willis-backup.json`.
 pub async fn export(State(web): State<Web>, PageCaller(c): PageCaller) -> PageResult {
-    let backup = web.pages().export(c.user.id).await?;
+    let backup = web
+        .pages()
+        .export(c.user.id)
+        .await?
+        .without_password_hashes();
     let json = serde_json::to_vec_pretty(&backup)
         .map_err(|e| crate::error::ApiError::internal("export", &e))?;
     Ok((
@@ -108,7 +112,11 @@ async fn body_text(web: &Web, request: Request) -> Result<String, String> {
 }
 
 /// `POST /import`: a multipart upload (`file`) or a form (`backup`).
-pub async fn import(State(web): State<Web>, PageCaller(c): PageCaller, request: Request) -> Response {
+pub async fn import(
+    State(web): State<Web>,
+    PageCaller(c): PageCaller,
+    request: Request,
+) -> Response {
     let text = match body_text(&web, request).await {
         Ok(t) => t,
         Err(e) => return refused(&c, &e, ""),
