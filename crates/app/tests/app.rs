@@ -322,7 +322,11 @@ async fn delete_hides_an_entry_keeps_history_and_undo_restores_it() {
             .ferritin_ug_per_l
     };
     // A reader may not delete.
-    let err = w.app.delete(w.reader.id, p, first.id, clock()).await.unwrap_err();
+    let err = w
+        .app
+        .delete(w.reader.id, p, first.id, clock())
+        .await
+        .unwrap_err();
     assert!(matches!(err, AppError::Forbidden(_)), "{err}");
     let stone = w.app.delete(u, p, first.id, clock()).await.unwrap();
     assert_eq!(stone.payload, Payload::Tombstone);
@@ -332,7 +336,9 @@ async fn delete_hides_an_entry_keeps_history_and_undo_restores_it() {
     assert!(w.app.delete(u, p, first.id, clock()).await.is_err());
     assert!(w.app.delete(u, p, stone.id, clock()).await.is_err());
     assert!(matches!(
-        w.app.delete(u, p, willis_store::EntryId(9999), clock()).await,
+        w.app
+            .delete(u, p, willis_store::EntryId(9999), clock())
+            .await,
         Err(AppError::NotFound(_))
     ));
     // Undo restores it; the history keeps all three entries.
@@ -340,7 +346,9 @@ async fn delete_hides_an_entry_keeps_history_and_undo_restores_it() {
     assert_eq!(ferritin_now(w.app.clone()).await, Some(400.0));
     assert_eq!(w.app.entries(u, p, None, now()).await.unwrap().len(), 3);
     let log = w.app.store().audit_log(p).await.unwrap();
-    assert!(log.iter().any(|a| a.action != "read" && a.user_id == Some(u)));
+    assert!(log
+        .iter()
+        .any(|a| a.action != "read" && a.user_id == Some(u)));
 }
 
 #[tokio::test]

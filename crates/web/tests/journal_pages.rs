@@ -63,7 +63,10 @@ fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
 /// The value of the first `name="…" value="…"` hidden field.
 fn hidden(html: &str, name: &str) -> String {
     let key = format!("name=\"{name}\" value=\"");
-    let start = html.find(&key).unwrap_or_else(|| panic!("no {name} in {html}")) + key.len();
+    let start = html
+        .find(&key)
+        .unwrap_or_else(|| panic!("no {name} in {html}"))
+        + key.len();
     html[start..start + html[start..].find('"').unwrap()].to_string()
 }
 
@@ -193,7 +196,9 @@ impl Browser {
     }
 
     async fn plan(&self, id: i64) -> Value {
-        self.api("GET", &format!("/api/v1/people/{id}/plan"), None).await.json()
+        self.api("GET", &format!("/api/v1/people/{id}/plan"), None)
+            .await
+            .json()
     }
 
     async fn people_count(&self) -> usize {
@@ -203,7 +208,9 @@ impl Browser {
 
     /// The lab values of the person's record, oldest first.
     async fn lab_values(&self, id: i64) -> Vec<f64> {
-        let r = self.api("GET", &format!("/api/v1/people/{id}/record"), None).await;
+        let r = self
+            .api("GET", &format!("/api/v1/people/{id}/record"), None)
+            .await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.body);
         r.json()["labs"]
             .as_array()
@@ -217,8 +224,14 @@ impl Browser {
 
 /// The number after `prefix` in `html` (an id in a form's action).
 fn id_after(html: &str, prefix: &str) -> i64 {
-    let start = html.find(prefix).unwrap_or_else(|| panic!("no {prefix} in {html}")) + prefix.len();
-    let digits: String = html[start..].chars().take_while(char::is_ascii_digit).collect();
+    let start = html
+        .find(prefix)
+        .unwrap_or_else(|| panic!("no {prefix} in {html}"))
+        + prefix.len();
+    let digits: String = html[start..]
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
     digits.parse().unwrap()
 }
 
@@ -265,14 +278,26 @@ async fn trends_show_both_charts_with_their_data_as_tables() {
     }
     // ?as_of= is passed on to the charts.
     let earlier = days_ago(30);
-    let page = ann.get(&format!("/people/{id}/trends?as_of={earlier}")).await;
-    assert!(page.body.contains(&format!("charts/iron.svg?as_of={earlier}")));
-    assert!(!page.body.contains("<td>42</td>"), "a later result is left out");
+    let page = ann
+        .get(&format!("/people/{id}/trends?as_of={earlier}"))
+        .await;
+    assert!(page
+        .body
+        .contains(&format!("charts/iron.svg?as_of={earlier}")));
+    assert!(
+        !page.body.contains("<td>42</td>"),
+        "a later result is left out"
+    );
     // Another user sees nothing.
     let bob = Browser::sign_up(&router, "bob").await;
-    assert_eq!(bob.get(&format!("/people/{id}/trends")).await.status, StatusCode::NOT_FOUND);
     assert_eq!(
-        bob.get(&format!("/people/{id}/charts/iron.svg")).await.status,
+        bob.get(&format!("/people/{id}/trends")).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        bob.get(&format!("/people/{id}/charts/iron.svg"))
+            .await
+            .status,
         StatusCode::NOT_FOUND
     );
 }
@@ -283,9 +308,13 @@ async fn the_letter_page_links_print_and_says_whether_pdf_is_available() {
     let (ann, id) = owner_with_facts(&router).await;
     let page = ann.get(&format!("/people/{id}/letter")).await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
-    assert!(page.body.contains(&format!("href=\"/people/{id}/letter.html\"")));
+    assert!(page
+        .body
+        .contains(&format!("href=\"/people/{id}/letter.html\"")));
     if cfg!(feature = "pdf") {
-        assert!(page.body.contains(&format!("href=\"/people/{id}/letter.pdf\"")));
+        assert!(page
+            .body
+            .contains(&format!("href=\"/people/{id}/letter.pdf\"")));
     } else {
         assert!(page.body.contains("PDF is unavailable"));
         let pdf = ann.get(&format!("/people/{id}/letter.pdf")).await;
@@ -293,7 +322,12 @@ async fn the_letter_page_links_print_and_says_whether_pdf_is_available() {
     }
     let printable = ann.get(&format!("/people/{id}/letter.html")).await;
     assert_eq!(printable.status, StatusCode::OK);
-    let csp = printable.headers.get("content-security-policy").unwrap().to_str().unwrap();
+    let csp = printable
+        .headers
+        .get("content-security-policy")
+        .unwrap()
+        .to_str()
+        .unwrap();
     assert!(csp.contains("style-src 'unsafe-inline'"), "{csp}");
     assert!(!csp.contains("script-src"), "{csp}");
 }
@@ -338,7 +372,11 @@ async fn a_calendar_link_works_without_a_session_until_revoked() {
     let stolen = bob
         .post(&format!("/people/{id}/reminders/link/{token}/revoke"), &[])
         .await;
-    assert_eq!(stolen.status, StatusCode::NOT_FOUND, "only the owner's own links");
+    assert_eq!(
+        stolen.status,
+        StatusCode::NOT_FOUND,
+        "only the owner's own links"
+    );
     assert_eq!(anonymous(path.to_string()).await.status, StatusCode::OK);
     let revoked = ann
         .post(&format!("/people/{id}/reminders/link/{token}/revoke"), &[])
@@ -356,15 +394,27 @@ async fn undo_hides_the_last_entry_and_a_second_undo_restores_it() {
     assert_eq!(ann.lab_values(id).await.len(), 3);
     let undone = ann.post(&format!("/people/{id}/history/undo"), &[]).await;
     assert_eq!(undone.status, StatusCode::SEE_OTHER, "{}", undone.body);
-    assert!(undone.location().starts_with(&format!("/people/{id}/history?done=")));
+    assert!(undone
+        .location()
+        .starts_with(&format!("/people/{id}/history?done=")));
     // The last entry was a diary night: two nights remain.
-    let record = ann.api("GET", &format!("/api/v1/people/{id}/record"), None).await;
+    let record = ann
+        .api("GET", &format!("/api/v1/people/{id}/record"), None)
+        .await;
     assert_eq!(record.json()["diary"].as_array().unwrap().len(), 2);
     let history = ann.get(undone.location()).await;
-    assert!(history.body.contains("role=\"status\""), "the notice is shown");
-    assert!(history.body.contains("deleted"), "the undone entry is marked");
+    assert!(
+        history.body.contains("role=\"status\""),
+        "the notice is shown"
+    );
+    assert!(
+        history.body.contains("deleted"),
+        "the undone entry is marked"
+    );
     ann.post(&format!("/people/{id}/history/undo"), &[]).await;
-    let record = ann.api("GET", &format!("/api/v1/people/{id}/record"), None).await;
+    let record = ann
+        .api("GET", &format!("/api/v1/people/{id}/record"), None)
+        .await;
     assert_eq!(record.json()["diary"].as_array().unwrap().len(), 3);
 }
 
@@ -382,14 +432,20 @@ async fn history_deletes_and_corrects_entries() {
     assert!(page.body.contains("id=\"undo\""));
 
     // Correct: the form is pre-filled; a bad value is shown beside the field.
-    let form = ann.get(&format!("/people/{id}/history/{second}/correct")).await;
+    let form = ann
+        .get(&format!("/people/{id}/history/{second}/correct"))
+        .await;
     assert_eq!(form.status, StatusCode::OK, "{}", form.body);
     assert!(form.body.contains("value=\"420\""));
     assert!(form.body.contains("value=\"ng/mL\""));
     let bad = ann
         .post(
             &format!("/people/{id}/history/{second}/correct"),
-            &[("value", "lots"), ("unit", "ng/mL"), ("date", &days_ago(30))],
+            &[
+                ("value", "lots"),
+                ("unit", "ng/mL"),
+                ("date", &days_ago(30)),
+            ],
         )
         .await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -413,14 +469,18 @@ async fn history_deletes_and_corrects_entries() {
     assert_eq!(ann.lab_values(id).await, vec![35.0, 42.0]);
 
     // Delete: gone from the record, still in the history.
-    let deleted = ann.post(&format!("/people/{id}/history/{first}/delete"), &[]).await;
+    let deleted = ann
+        .post(&format!("/people/{id}/history/{first}/delete"), &[])
+        .await;
     assert_eq!(deleted.status, StatusCode::SEE_OTHER, "{}", deleted.body);
     assert_eq!(ann.lab_values(id).await, vec![42.0]);
     let page = ann.get(&format!("/people/{id}/history")).await;
     assert!(page.body.contains("ferritin 35 ng/mL"));
     assert!(page.body.contains(&format!("deletes #{first}")));
     // A superseded entry is no longer offered for correction.
-    let again = ann.get(&format!("/people/{id}/history/{first}/correct")).await;
+    let again = ann
+        .get(&format!("/people/{id}/history/{first}/correct"))
+        .await;
     assert_eq!(again.status, StatusCode::UNPROCESSABLE_ENTITY);
 }
 
@@ -432,10 +492,17 @@ async fn a_read_share_shows_the_plan_refuses_writes_hides_the_audit_and_ends_on_
 
     // A name that does not exist is shown beside the field.
     let unknown = ann
-        .post(&format!("/people/{id}/sharing"), &[("username", "nobody"), ("access", "read")])
+        .post(
+            &format!("/people/{id}/sharing"),
+            &[("username", "nobody"), ("access", "read")],
+        )
         .await;
     assert_eq!(unknown.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(unknown.body.contains("id=\"share-username-error\""), "{}", unknown.body);
+    assert!(
+        unknown.body.contains("id=\"share-username-error\""),
+        "{}",
+        unknown.body
+    );
 
     let until = (today() + Duration::days(30)).to_string();
     let granted = ann
@@ -451,10 +518,16 @@ async fn a_read_share_shows_the_plan_refuses_writes_hides_the_audit_and_ends_on_
     assert!(sharing.body.contains("id=\"audit\""));
     assert!(sharing.body.contains("grant"));
 
-    assert_eq!(bob.get(&format!("/people/{id}/plan")).await.status, StatusCode::OK);
+    assert_eq!(
+        bob.get(&format!("/people/{id}/plan")).await.status,
+        StatusCode::OK
+    );
     let history = bob.get(&format!("/people/{id}/history")).await;
     assert_eq!(history.status, StatusCode::OK);
-    assert!(!history.body.contains("id=\"undo\""), "no write forms for a reader");
+    assert!(
+        !history.body.contains("id=\"undo\""),
+        "no write forms for a reader"
+    );
     let write = bob.post(&format!("/people/{id}/history/undo"), &[]).await;
     assert_eq!(write.status, StatusCode::FORBIDDEN);
     let theirs = bob.get(&format!("/people/{id}/sharing")).await;
@@ -464,14 +537,22 @@ async fn a_read_share_shows_the_plan_refuses_writes_hides_the_audit_and_ends_on_
     assert!(!theirs.body.contains("id=\"audit\""));
     assert!(!theirs.body.contains("id=\"grant\""));
     let grab = bob
-        .post(&format!("/people/{id}/sharing"), &[("username", "bob"), ("access", "write")])
+        .post(
+            &format!("/people/{id}/sharing"),
+            &[("username", "bob"), ("access", "write")],
+        )
         .await;
     assert_eq!(grab.status, StatusCode::FORBIDDEN);
 
     let share = id_after(&sharing.body, &format!("/people/{id}/sharing/"));
-    let revoked = ann.post(&format!("/people/{id}/sharing/{share}/revoke"), &[]).await;
+    let revoked = ann
+        .post(&format!("/people/{id}/sharing/{share}/revoke"), &[])
+        .await;
     assert_eq!(revoked.status, StatusCode::SEE_OTHER, "{}", revoked.body);
-    assert_eq!(bob.get(&format!("/people/{id}/plan")).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        bob.get(&format!("/people/{id}/plan")).await.status,
+        StatusCode::NOT_FOUND
+    );
     let sharing = ann.get(&format!("/people/{id}/sharing")).await;
     assert!(sharing.body.contains("revoked"));
 }
@@ -538,7 +619,12 @@ async fn export_then_import_gives_the_same_plan_and_a_bad_file_changes_nothing()
     assert_eq!(forged.status, StatusCode::FORBIDDEN);
 
     let before = bob.people_count().await;
-    let bad = bob.post(&format!("/import?_csrf={}", bob.csrf), &[("backup", "{not json")]).await;
+    let bad = bob
+        .post(
+            &format!("/import?_csrf={}", bob.csrf),
+            &[("backup", "{not json")],
+        )
+        .await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.body);
     assert!(bad.body.contains("id=\"import-error\""));
     // A backup whose second person holds a bad entry adds no one at all.
@@ -554,12 +640,20 @@ async fn export_then_import_gives_the_same_plan_and_a_bad_file_changes_nothing()
     entry["payload"]["date"] = json!((today() + Duration::days(10)).to_string());
     broken["entries"].as_array_mut().unwrap().push(entry);
     let bad = bob
-        .post(&format!("/import?_csrf={}", bob.csrf), &[("backup", &broken.to_string())])
+        .post(
+            &format!("/import?_csrf={}", bob.csrf),
+            &[("backup", &broken.to_string())],
+        )
         .await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.body);
     assert_eq!(bob.people_count().await, before);
     // The pasted text works too.
-    let pasted = bob.post(&format!("/import?_csrf={}", bob.csrf), &[("backup", &backup)]).await;
+    let pasted = bob
+        .post(
+            &format!("/import?_csrf={}", bob.csrf),
+            &[("backup", &backup)],
+        )
+        .await;
     assert_eq!(pasted.status, StatusCode::OK, "{}", pasted.body);
     assert_eq!(bob.people_count().await, before + 1);
 }

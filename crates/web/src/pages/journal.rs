@@ -23,13 +23,19 @@ pub fn routes() -> Router<Web> {
     Router::new()
         .route(&format!("{person}/trends"), get(trends::show))
         .route(&format!("{person}/charts/iron.svg"), get(trends::iron_svg))
-        .route(&format!("{person}/charts/diary.svg"), get(trends::diary_svg))
+        .route(
+            &format!("{person}/charts/diary.svg"),
+            get(trends::diary_svg),
+        )
         .route(&format!("{person}/letter"), get(letter::show))
         .route(&format!("{person}/letter.html"), get(letter::html))
         .route(&format!("{person}/letter.pdf"), get(letter::pdf))
         .route(&format!("{person}/reminders"), get(reminders::show))
         .route(&format!("{person}/reminders.ics"), get(reminders::ics))
-        .route(&format!("{person}/reminders/link"), post(reminders::create_link))
+        .route(
+            &format!("{person}/reminders/link"),
+            post(reminders::create_link),
+        )
         .route(
             &format!("{person}/reminders/link/{{token}}/revoke"),
             post(reminders::revoke_link),
@@ -37,13 +43,22 @@ pub fn routes() -> Router<Web> {
         .route("/calendar/{secret}", get(reminders::feed))
         .route(&format!("{person}/history"), get(history::show))
         .route(&format!("{person}/history/undo"), post(history::undo))
-        .route(&format!("{person}/history/{{entry}}/delete"), post(history::delete))
+        .route(
+            &format!("{person}/history/{{entry}}/delete"),
+            post(history::delete),
+        )
         .route(
             &format!("{person}/history/{{entry}}/correct"),
             get(history::correct_form).post(history::correct),
         )
-        .route(&format!("{person}/sharing"), get(sharing::show).post(sharing::grant))
-        .route(&format!("{person}/sharing/{{share}}/revoke"), post(sharing::revoke))
+        .route(
+            &format!("{person}/sharing"),
+            get(sharing::show).post(sharing::grant),
+        )
+        .route(
+            &format!("{person}/sharing/{{share}}/revoke"),
+            post(sharing::revoke),
+        )
         .route("/export", get(backup::export))
         .route(
             "/import",
@@ -112,8 +127,14 @@ mod tests {
     fn messages_go_to_the_field_they_name() {
         let fields = ["value", "unit", "date"];
         assert_eq!(field_of("value: must be positive", &fields), Some("value"));
-        assert_eq!(field_of("date: 2099-01-01 is after today", &fields), Some("date"));
-        assert_eq!(field_of("this entry would make it invalid: x", &fields), None);
+        assert_eq!(
+            field_of("date: 2099-01-01 is after today", &fields),
+            Some("date")
+        );
+        assert_eq!(
+            field_of("this entry would make it invalid: x", &fields),
+            None
+        );
         assert_eq!(field_of("no colon", &fields), None);
     }
 

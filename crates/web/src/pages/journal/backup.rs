@@ -108,7 +108,11 @@ async fn body_text(web: &Web, request: Request) -> Result<String, String> {
 }
 
 /// `POST /import`: a multipart upload (`file`) or a form (`backup`).
-pub async fn import(State(web): State<Web>, PageCaller(c): PageCaller, request: Request) -> Response {
+pub async fn import(
+    State(web): State<Web>,
+    PageCaller(c): PageCaller,
+    request: Request,
+) -> Response {
     let text = match body_text(&web, request).await {
         Ok(t) => t,
         Err(e) => return refused(&c, &e, ""),

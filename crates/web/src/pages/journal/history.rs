@@ -153,7 +153,10 @@ pub async fn undo(
     PageCaller(c): PageCaller,
     Path(id): Path<i64>,
 ) -> PageResult {
-    let undone = web.pages().undo(c.user.id, PersonId(id), Utc::now()).await?;
+    let undone = web
+        .pages()
+        .undo(c.user.id, PersonId(id), Utc::now())
+        .await?;
     let what = match &undone.restored {
         Some(old) if undone.reverted.payload == Payload::Tombstone => {
             format!("Brought back #{} ({}).", old.id.0, old.payload.summary())
@@ -415,7 +418,12 @@ pub async fn correct(
     match result {
         Ok(new) => Ok(done(
             &format!("/people/{id}/history"),
-            &format!("Corrected #{}: now {} (#{}).", e.id.0, new.payload.summary(), new.id.0),
+            &format!(
+                "Corrected #{}: now {} (#{}).",
+                e.id.0,
+                new.payload.summary(),
+                new.id.0
+            ),
         )),
         Err(Ok(message)) => {
             let mut r = page(correct_page(&web, &c, &who, &e, &f, Some(&message)));

@@ -45,8 +45,9 @@ fn origin(web: &Web, headers: &HeaderMap) -> String {
                 .get(header::HOST)
                 .and_then(|h| h.to_str().ok())
                 .filter(|h| {
-                    h.chars()
-                        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'))
+                    h.chars().all(|c| {
+                        c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']')
+                    })
                 })
                 .unwrap_or("localhost");
             format!("http://{host}")
@@ -243,13 +244,23 @@ pub async fn feed(State(web): State<Web>, Path(secret): Path<String>) -> Respons
     };
     match web
         .pages()
-        .reminders(token.user_id, person, when, Profile::default(), HORIZON_DAYS, now)
+        .reminders(
+            token.user_id,
+            person,
+            when,
+            Profile::default(),
+            HORIZON_DAYS,
+            now,
+        )
         .await
     {
         Ok(ics) => (
             [
                 (header::CONTENT_TYPE, "text/calendar; charset=utf-8"),
-                (header::CONTENT_DISPOSITION, "inline; filename=\"willis.ics\""),
+                (
+                    header::CONTENT_DISPOSITION,
+                    "inline; filename=\"willis.ics\"",
+                ),
             ],
             ics,
         )

@@ -77,7 +77,15 @@ pub async fn show(
     Query(q): Query<Done>,
 ) -> PageResult {
     let who = about(&web, &c, id).await?;
-    render(&web, &c, &who, q.done.as_deref(), &GrantForm::default(), None).await
+    render(
+        &web,
+        &c,
+        &who,
+        q.done.as_deref(),
+        &GrantForm::default(),
+        None,
+    )
+    .await
 }
 
 async fn render(
@@ -124,10 +132,7 @@ async fn render(
     for s in shares.iter().rev() {
         rows.push((s, names.of(s.grantee_id).await?));
     }
-    let mut audit = web
-        .pages()
-        .audit_log(c.user.id, who.person.id, now)
-        .await?;
+    let mut audit = web.pages().audit_log(c.user.id, who.person.id, now).await?;
     let total = audit.len();
     audit.reverse();
     audit.truncate(AUDIT_ROWS);
@@ -248,9 +253,10 @@ pub async fn grant(
         let access = crate::api::parse_access(f.access.trim()).map_err(|e| e.message)?;
         let expires = match f.expires.trim() {
             "" => None,
-            text => Some(end_of(NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| {
-                format!("expires: {text:?} is not a date; use YYYY-MM-DD")
-            })?)),
+            text => Some(end_of(
+                NaiveDate::parse_from_str(text, "%Y-%m-%d")
+                    .map_err(|_| format!("expires: {text:?} is not a date; use YYYY-MM-DD"))?,
+            )),
         };
         if f.username.trim().is_empty() {
             return Err("username: enter the user name of the person to share with".into());
@@ -260,7 +266,14 @@ pub async fn grant(
     let result = match parsed {
         Ok((access, expires)) => web
             .pages()
-            .share(c.user.id, PersonId(id), f.username.trim(), access, expires, Utc::now())
+            .share(
+                c.user.id,
+                PersonId(id),
+                f.username.trim(),
+                access,
+                expires,
+                Utc::now(),
+            )
             .await
             .map(|_| access)
             .map_err(|e| match e {
@@ -276,7 +289,11 @@ pub async fn grant(
     match result {
         Ok(access) => Ok(done(
             &format!("/people/{id}/sharing"),
-            &format!("Shared with {} ({} access).", f.username.trim(), access.as_str()),
+            &format!(
+                "Shared with {} ({} access).",
+                f.username.trim(),
+                access.as_str()
+            ),
         )),
         Err(Ok(message)) => {
             let mut r = render(&web, &c, &who, None, &f, Some(&message)).await?;
