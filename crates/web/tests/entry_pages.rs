@@ -849,3 +849,66 @@ async fn a_read_only_share_sees_no_forms_and_cannot_post() {
         .await;
     assert_eq!(tried.status, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn a_condition_from_the_catalogue_changes_the_plan_until_it_no_longer_applies() {
+    let f = fixture().await;
+    let mut b = Browser::new(f.app.clone());
+    b.sign_up("cleo").await;
+    let id = b.add_person("Me").await;
+    let path = format!("/people/{id}/conditions");
+    // RLS diagnosed by a clinician is a condition too.
+    let a = b.post(&path, &[("name", "restless-legs-syndrome")]).await;
+    assert_eq!(a.status, StatusCode::SEE_OTHER, "{}", a.body);
+    let t = today().to_string();
+    for (test, value, unit) in [("ferritin", "30", "ng/mL"), ("tsat", "15", "%")] {
+        let a = b
+            .post(
+                &format!("/people/{id}/results"),
+                &[
+                    ("test", test),
+                    ("value", value),
+                    ("unit", unit),
+                    ("date", &t),
+                ],
+            )
+            .await;
+        assert_eq!(a.status, StatusCode::SEE_OTHER, "{}", a.body);
+    }
+    let plan = b.get(&format!("/people/{id}/plan")).await;
+    let gives_iron =
+        |body: &str| body.contains(r#"data-id="iron.iv"#) || body.contains(r#"data-id="iron.oral"#);
+    assert!(gives_iron(&plan.body), "low ferritin: iron");
+
+    let path = format!("/people/{id}/conditions");
+    let page = b.get(&path).await;
+    assert!(page.body.contains(r#"<datalist id="condition-catalogue""#));
+    assert!(page.body.contains(r#"option value="hemochromatosis""#));
+    let a = b.post(&path, &[("name", "")]).await;
+    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        near(&a.body, "condition-error").contains("name:"),
+        "{}",
+        a.body
+    );
+    let a = b.post(&path, &[("name", "hemochromatosis")]).await;
+    assert_eq!(a.status, StatusCode::SEE_OTHER, "{}", a.body);
+    assert_eq!(
+        record_of(&f.web, "cleo", id).await.conditions,
+        ["restless-legs-syndrome", "hemochromatosis"]
+    );
+    let plan = b.get(&format!("/people/{id}/plan")).await;
+    assert!(!gives_iron(&plan.body), "no iron with haemochromatosis");
+    assert!(plan.body.contains(r#"data-id="warn.iron-overload""#));
+
+    let a = b
+        .post(&format!("{path}/resolve"), &[("name", "hemochromatosis")])
+        .await;
+    assert_eq!(a.status, StatusCode::SEE_OTHER, "{}", a.body);
+    assert_eq!(
+        record_of(&f.web, "cleo", id).await.conditions,
+        ["restless-legs-syndrome"]
+    );
+    let plan = b.get(&format!("/people/{id}/plan")).await;
+    assert!(gives_iron(&plan.body));
+}

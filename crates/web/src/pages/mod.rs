@@ -128,6 +128,7 @@ fn person_nav(a: &About) -> Markup {
         ("results", "Results"),
         ("medicines", "Medicines"),
         ("iron", "Iron"),
+        ("conditions", "Conditions"),
         ("diary", "Diary"),
         ("trends", "Trends"),
         ("letter", "Letter"),

@@ -1,4 +1,5 @@
-//! The pages that enter facts: questionnaire, results, medicines, iron, diary.
+//! The pages that enter facts: questionnaire, results, medicines, iron,
+//! conditions, diary.
 //!
 //! Every page reads the person's record as of today, shows it, and (for a
 //! caller who may write) offers plain forms. A posted form becomes record-format
@@ -7,6 +8,7 @@
 //! input the form comes back (422) with what was typed and the message beside
 //! the field it names.
 
+mod conditions;
 mod diary;
 mod iron;
 mod medicines;
@@ -47,6 +49,11 @@ pub fn routes() -> Router<Web> {
         .route("/people/{id}/medicines/stop", post(medicines::stop))
         .route("/people/{id}/iron", get(iron::show).post(iron::save))
         .route("/people/{id}/diary", get(diary::show).post(diary::save))
+        .route(
+            "/people/{id}/conditions",
+            get(conditions::show).post(conditions::save),
+        )
+        .route("/people/{id}/conditions/resolve", post(conditions::resolve))
 }
 
 /// `?done=` after a change.

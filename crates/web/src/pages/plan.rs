@@ -61,6 +61,9 @@ async fn people_page(
                 (field_error("name", error))
                 button type="submit" { "Add" }
             }
+            h2 { "Backups" }
+            p { a href="/export" { "Download a backup" } " of the journals you own (JSON), or "
+                a href="/import" { "import a backup" } " as new people." }
         },
     )))
 }
