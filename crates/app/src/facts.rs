@@ -45,6 +45,31 @@ fn optional_date(field: &str, text: &Option<String>) -> Result<Option<NaiveDate>
         .transpose()
 }
 
+/// The longest medicine name, dose or condition name accepted.
+pub const MAX_TEXT: usize = 120;
+
+/// Free text typed by a person, trimmed: at most `max` characters, and no
+/// control characters or direction overrides (which make text on screen
+/// differ from what is stored).
+pub fn plain_text(field: &str, text: &str, max: usize) -> Result<String> {
+    let text = text.trim();
+    if text.chars().count() > max {
+        return Err(AppError::Invalid(format!(
+            "{field}: use at most {max} characters"
+        )));
+    }
+    let hidden = |c: char| {
+        c.is_control()
+            || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    };
+    if text.chars().any(hidden) {
+        return Err(AppError::Invalid(format!(
+            "{field}: remove the control or text-direction characters"
+        )));
+    }
+    Ok(text.to_string())
+}
+
 /// A lab result, dated by its own `date` (required).
 pub fn lab(lab: LabFile) -> Result<Fact> {
     Ok((date("date", &lab.date)?, Payload::Lab(lab)))
@@ -57,7 +82,8 @@ pub fn diary(night: DiaryFile) -> Result<Fact> {
 
 /// A condition, from `today` on.
 pub fn condition(name: &str, today: NaiveDate) -> Result<Fact> {
-    let name = name.trim();
+    let name = plain_text("name", name, MAX_TEXT)?;
+    let name = name.as_str();
     if name.is_empty() {
         return Err(AppError::Invalid(
             "name: a condition needs a name (such as peripheral-neuropathy)".to_string(),
@@ -75,7 +101,12 @@ pub fn condition(name: &str, today: NaiveDate) -> Result<Fact> {
 /// stop when `stopped` is given; an outcome without a stop is recorded as the
 /// course's outcome.
 pub fn medication(m: MedicationFile, today: NaiveDate) -> Result<Vec<Fact>> {
-    let name = m.name.trim().to_string();
+    let name = plain_text("name", &m.name, MAX_TEXT)?;
+    let dose = m
+        .dose
+        .as_deref()
+        .map(|d| plain_text("dose", d, MAX_TEXT))
+        .transpose()?;
     if name.is_empty() {
         return Err(AppError::Invalid(
             "name: a medicine needs a name (such as pramipexole)".to_string(),
@@ -100,7 +131,7 @@ pub fn medication(m: MedicationFile, today: NaiveDate) -> Result<Vec<Fact>> {
         started,
         Payload::MedicationStart {
             name: name.clone(),
-            dose: m.dose.filter(|d| !d.trim().is_empty()),
+            dose: dose.filter(|d| !d.is_empty()),
         },
     )];
     match (stopped, m.outcome.filter(|o| !o.trim().is_empty())) {

@@ -28,6 +28,16 @@ use willis_store::{
 
 pub use error::{AppError, Result};
 
+/// The most people one import adds.
+pub const MAX_IMPORT_PEOPLE: usize = 100;
+/// The most journal entries one import adds (about 25 years of nightly diary).
+pub const MAX_IMPORT_ENTRIES: usize = 10_000;
+/// The longest name of a person.
+pub const MAX_NAME: usize = 100;
+
+/// The furthest ahead a share's expiry may be set (beyond that, give none).
+pub const MAX_SHARE_DAYS: i64 = 10 * 365;
+
 /// The application over one store. `origin` is written in every audit row
 /// (`cli`, `web`, `api`, `fhir`, ...).
 #[derive(Debug, Clone)]
@@ -159,7 +169,8 @@ impl<S: Store> App<S> {
 
     /// A new person the user looks after (a child, a parent).
     pub async fn add_person(&self, user: UserId, name: &str, now: DateTime<Utc>) -> Result<Person> {
-        let name = name.trim();
+        let name = facts::plain_text("name", name, MAX_NAME)?;
+        let name = name.as_str();
         if name.is_empty() {
             return Err(AppError::Invalid("name: a person needs a name".to_string()));
         }
@@ -464,6 +475,12 @@ impl<S: Store> App<S> {
                 "expires_at: the share would already have expired".to_string(),
             ));
         }
+        if expires_at.is_some_and(|t| t > now + chrono::Duration::days(MAX_SHARE_DAYS)) {
+            return Err(AppError::Invalid(format!(
+                "expires_at: a share may last at most {} years; leave it empty for no end",
+                MAX_SHARE_DAYS / 365
+            )));
+        }
         Ok(self
             .store
             .grant_audited(person, grantee.id, access, expires_at, &self.actor(user))
@@ -530,7 +547,14 @@ impl<S: Store> App<S> {
                 willis_store::BACKUP_FORMAT
             )));
         }
-        // Check first: every entry must make sense in its journal.
+        if backup.people.len() > MAX_IMPORT_PEOPLE || backup.entries.len() > MAX_IMPORT_ENTRIES {
+            return Err(AppError::Invalid(format!(
+                "the backup holds {} people and {} entries; one import takes at most {MAX_IMPORT_PEOPLE} people and {MAX_IMPORT_ENTRIES} entries",
+                backup.people.len(),
+                backup.entries.len()
+            )));
+        }
+        // Check first: every entry on its own, then each journal as a whole.
         let mut plan: Vec<(&Person, Vec<&willis_store::BackupEntry>)> = Vec::new();
         for person in &backup.people {
             let mut journal: Vec<Entry> = Vec::new();
@@ -539,23 +563,32 @@ impl<S: Store> App<S> {
                 let entry = e
                     .to_entry()
                     .map_err(|err| AppError::Invalid(format!("entries: {err}")))?;
-                if entry.payload != Payload::Tombstone {
-                    let probe =
-                        NewEntry::new(person.id, user, entry.effective, entry.payload.clone());
-                    let probe = match entry.supersedes {
-                        Some(old) => probe.correcting(old),
-                        None => probe,
-                    };
-                    validate::check_entry(&probe, &journal, clock.today).map_err(|err| {
-                        AppError::Invalid(format!(
-                            "entry #{} of {:?}: {err}",
+                if let Some(old) = entry.supersedes {
+                    if !journal.iter().any(|e| e.id == old) {
+                        return Err(AppError::Invalid(format!(
+                            "entry #{} of {:?} replaces entry #{old}, which is not an earlier entry of the same person",
                             entry.id, person.display_name
-                        ))
-                    })?;
+                        )));
+                    }
                 }
+                let probe = NewEntry::new(person.id, user, entry.effective, entry.payload.clone());
+                validate::check_alone(&probe, clock.today).map_err(|err| {
+                    AppError::Invalid(format!(
+                        "entry #{} of {:?}: {err}",
+                        entry.id, person.display_name
+                    ))
+                })?;
                 journal.push(entry);
                 entries.push(e);
             }
+            materialize(&journal, None, None)
+                .validate_on(Knowledge::get(), clock.today)
+                .map_err(|err| {
+                    AppError::Invalid(format!(
+                        "the journal of {:?} in the backup does not make a valid record: {err}",
+                        person.display_name
+                    ))
+                })?;
             plan.push((person, entries));
         }
         let mut added = Vec::new();

@@ -12,20 +12,10 @@ use crate::error::{AppError, Result};
 
 /// Checks `new` against `today` and the person's `journal` (all its entries).
 pub fn check_entry(new: &NewEntry, journal: &[Entry], today: NaiveDate) -> Result<()> {
-    if new.effective > today {
-        return Err(AppError::Invalid(format!(
-            "date: {} is after today ({today}); an entry cannot be dated in the future, so \
-             check the year, month and day",
-            new.effective
-        )));
-    }
+    check_alone(new, today)?;
     if new.payload == Payload::Tombstone {
         return Ok(());
     }
-    let alone = materialize(&[provisional(new, EntryId(i64::MAX))], None, None);
-    alone
-        .validate_on(Knowledge::get(), today)
-        .map_err(|e| AppError::Invalid(field_error(&alone, &e)))?;
 
     let next = EntryId(journal.iter().map(|e| e.id.0).max().unwrap_or(0) + 1);
     let mut all = journal.to_vec();
@@ -42,6 +32,27 @@ pub fn check_entry(new: &NewEntry, journal: &[Entry], today: NaiveDate) -> Resul
         }
     }
     Ok(())
+}
+
+/// Checks `new` on its own: its date against `today`, its fields as a
+/// one-entry record. (Importers check every entry so, then the whole journal
+/// once, which keeps a large import linear.)
+pub fn check_alone(new: &NewEntry, today: NaiveDate) -> Result<()> {
+    if new.effective > today {
+        return Err(AppError::Invalid(format!(
+            "date: {} is after today ({today}); an entry cannot be dated in the future, so \
+             check the year, month and day",
+            new.effective
+        )));
+    }
+    if new.payload == Payload::Tombstone {
+        return Ok(());
+    }
+    let alone = materialize(&[provisional(new, EntryId(i64::MAX))], None, None);
+    alone
+        .validate_on(Knowledge::get(), today)
+        .map(|_| ())
+        .map_err(|e| AppError::Invalid(field_error(&alone, &e)))
 }
 
 /// The new entry as the journal would hold it.

@@ -22,6 +22,22 @@ pub(crate) fn new_entry(entry: &NewEntry) -> Result<(&'static str, String)> {
     entry.payload.encode()
 }
 
+/// A timestamp every backend stores and reads back the same: years 1 to 9999
+/// (beyond, SQLite's text form and PostgreSQL's range part ways).
+pub(crate) fn timestamp(
+    what: &'static str,
+    t: Option<chrono::DateTime<chrono::Utc>>,
+) -> Result<()> {
+    use chrono::Datelike;
+    match t {
+        Some(t) if !(1..=9999).contains(&t.year()) => Err(StoreError::OutOfRange {
+            what,
+            value: t.to_rfc3339(),
+        }),
+        _ => Ok(()),
+    }
+}
+
 pub(crate) fn name(what: &'static str, name: &str) -> Result<()> {
     if name.trim().is_empty() {
         Err(StoreError::EmptyName { what })

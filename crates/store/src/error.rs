@@ -21,6 +21,8 @@ pub enum StoreError {
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
 
+    #[error("{what} {value} is out of range; use a date between the years 1 and 9999")]
+    OutOfRange { what: &'static str, value: String },
     #[error("{what} is empty; give a name")]
     EmptyName { what: &'static str },
     #[error("the user name {name:?} is taken; choose another")]

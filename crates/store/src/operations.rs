@@ -277,6 +277,7 @@ pub(crate) async fn grant<B: Engine>(
     by: UserId,
     actor: Option<&Actor>,
 ) -> Result<Share> {
+    checks::timestamp("expires_at", expires_at)?;
     let mut tx = backend.write().await?;
     let created_at = now();
     let refused = StoreError::NoShareAccess { user: by, person };
@@ -374,6 +375,7 @@ pub(crate) async fn set_password<B: Engine>(
 }
 
 pub(crate) async fn create_token<B: Engine>(backend: &B, token: NewToken) -> Result<Token> {
+    checks::timestamp("expires_at", token.expires_at)?;
     let mut tx = backend.write().await?;
     if tx.user(token.user_id).await?.is_none() {
         return Err(StoreError::UnknownUser(token.user_id));

@@ -251,8 +251,16 @@ async fn signup(
     }
     limit(&web, format!("signup:{client}"), ATTEMPTS_PER_CLIENT)?;
     let c: Credentials = body(&bytes)?;
-    let user = crate::pages::account::create_account(&web, &c.username, &c.password).await?;
-    let (token, _) = auth::issue(&web, &user, TokenKind::Api, "sign-up", None, None).await?;
+    let user = crate::pages::account::create_account(&web, &c.username, &c.password, "api").await?;
+    let (token, _) = auth::issue(
+        &web,
+        &user,
+        TokenKind::Api,
+        "sign-up",
+        None,
+        Some(Utc::now() + chrono::Duration::days(auth::LOGIN_TOKEN_DAYS)),
+    )
+    .await?;
     Ok((StatusCode::CREATED, Json(TokenAnswer { token })))
 }
 
@@ -269,8 +277,17 @@ async fn login(
         .map_err(|_| ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "the body is too large"))?;
     limit(&web, format!("login:{client}"), ATTEMPTS_PER_CLIENT)?;
     let c: Credentials = body(&bytes)?;
-    let user = crate::pages::account::checked_sign_in(&web, &c.username, &c.password).await?;
-    let (token, _) = auth::issue(&web, &user, TokenKind::Api, "login", None, None).await?;
+    let user =
+        crate::pages::account::checked_sign_in(&web, &c.username, &c.password, "api").await?;
+    let (token, _) = auth::issue(
+        &web,
+        &user,
+        TokenKind::Api,
+        "login",
+        None,
+        Some(Utc::now() + chrono::Duration::days(auth::LOGIN_TOKEN_DAYS)),
+    )
+    .await?;
     Ok(Json(TokenAnswer { token }))
 }
 
@@ -282,6 +299,7 @@ async fn logout(State(web): State<Web>, ApiCaller(c): ApiCaller) -> ApiResult<St
         .revoke_token(c.token.id, Utc::now())
         .await
         .map_err(|e| ApiError::internal("logout", &e))?;
+    crate::pages::account::audit_account(&web, Some(c.user.id), "signout", "", "api").await;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -342,6 +360,15 @@ async fn tokens_create(
     bytes: Bytes,
 ) -> ApiResult<(StatusCode, Json<ApiToken>)> {
     let new: NewApiToken = body(&bytes)?;
+    if new
+        .expires_at
+        .is_some_and(|t| t > Utc::now() + chrono::Duration::days(crate::MAX_EXPIRY_DAYS))
+    {
+        return Err(ApiError::invalid(format!(
+            "expires_at: a token may last at most {} years",
+            crate::MAX_EXPIRY_DAYS / 365
+        )));
+    }
     if new.expires_at.is_some_and(|t| t <= Utc::now()) {
         return Err(ApiError::invalid(
             "expires_at: the token would already have expired",
@@ -871,7 +898,7 @@ async fn share_create(
         .share(
             c.user.id,
             PersonId(id),
-            &new.username,
+            &auth::normalize_username(&new.username),
             access,
             new.expires_at,
             Utc::now(),
@@ -936,6 +963,11 @@ async fn import(
     bytes: Bytes,
 ) -> ApiResult<(StatusCode, Json<Vec<PersonAnswer>>)> {
     let backup: Backup = body(&bytes)?;
+    limit(
+        &web,
+        format!("import:{}", c.user.id),
+        security::IMPORTS_PER_USER,
+    )?;
     let people = web.api().import_as(c.user.id, &backup, web.clock()).await?;
     Ok((
         StatusCode::CREATED,

@@ -28,8 +28,12 @@ use willis_store::{NewToken, PasswordHash, Store, Token, TokenKind, User};
 use crate::error::ApiError;
 use crate::Web;
 
-/// How long a browser session lasts before signing in again.
-pub const SESSION_DAYS: i64 = 14;
+/// How long a browser session lasts before signing in again (OWASP ASVS
+/// 3.3.2 at level 2: at most 12 hours).
+pub const SESSION_HOURS: i64 = 12;
+/// How long a token from `POST /api/v1/login` or `/signup` lasts (tokens made
+/// on the account page last as long as their maker says).
+pub const LOGIN_TOKEN_DAYS: i64 = 30;
 /// The shortest password accepted (OWASP ASVS 2.1.1).
 pub const MIN_PASSWORD: usize = 12;
 /// The longest password accepted (hashing cost is bounded).
@@ -71,6 +75,33 @@ pub fn same(a: &str, b: &str) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
+/// Passwords so common that every guessing list starts with them (and their
+/// lengthened forms); refused whatever their length.
+const COMMON: &[&str] = &[
+    "password",
+    "passw0rd",
+    "123456",
+    "1234567890",
+    "qwerty",
+    "qwertyuiop",
+    "abc123",
+    "letmein",
+    "welcome",
+    "iloveyou",
+    "admin",
+    "monkey",
+    "dragon",
+    "football",
+    "baseball",
+    "sunshine",
+    "princess",
+    "trustno1",
+    "whatever",
+    "starwars",
+    "willis",
+    "restlesslegs",
+];
+
 /// Checks a new password against the policy; the message names the field.
 pub fn check_new_password(password: &str) -> Result<(), String> {
     let length = password.chars().count();
@@ -82,19 +113,50 @@ pub fn check_new_password(password: &str) -> Result<(), String> {
     if length > MAX_PASSWORD {
         return Err(format!("password: use at most {MAX_PASSWORD} characters"));
     }
+    let letters: String = password
+        .chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect();
+    let distinct = {
+        let mut seen: Vec<char> = password.chars().collect();
+        seen.sort_unstable();
+        seen.dedup();
+        seen.len()
+    };
+    let stem = letters.trim_end_matches(|c: char| c.is_ascii_digit());
+    let common = COMMON.iter().any(|c| {
+        letters == *c
+            || stem == *c
+            || (!letters.is_empty() && "1234567890".repeat(13).starts_with(&letters))
+    });
+    if distinct < 4 || password.trim().is_empty() || common {
+        return Err(
+            "password: that password is among the first any attacker tries; choose a few unrelated words"
+                .to_string(),
+        );
+    }
     Ok(())
 }
 
-/// Checks a new user name; the message names the field.
+/// A user name as stored and looked up: trimmed and in lower case, so that
+/// `Ana` and `ana` are one account.
+pub fn normalize_username(name: &str) -> String {
+    name.trim().to_ascii_lowercase()
+}
+
+/// Checks a new (normalised) user name; the message names the field. Only
+/// ASCII letters and digits with `.`, `_`, `-` and `@`, so that no two names
+/// look alike on screen.
 pub fn check_username(name: &str) -> Result<(), String> {
     let ok = (1..=64).contains(&name.chars().count())
         && name
             .chars()
-            .all(|c| c.is_alphanumeric() || matches!(c, '.' | '_' | '-' | '@'));
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '@'));
     if ok {
         Ok(())
     } else {
-        Err("username: use 1 to 64 letters, digits, '.', '_', '-' or '@'".to_string())
+        Err("username: use 1 to 64 letters (a-z), digits, '.', '_', '-' or '@'".to_string())
     }
 }
 
@@ -189,7 +251,7 @@ pub async fn issue(
 
 /// A new browser session for `user`: the secret for the cookie.
 pub async fn start_session(web: &Web, user: &User, agent: &str) -> Result<String, ApiError> {
-    let expires = Utc::now() + Duration::days(SESSION_DAYS);
+    let expires = Utc::now() + Duration::hours(SESSION_HOURS);
     let (secret, _) = issue(web, user, TokenKind::Session, agent, None, Some(expires)).await?;
     Ok(secret)
 }
@@ -313,10 +375,22 @@ mod tests {
 
     #[test]
     fn password_policy_boundaries() {
-        assert!(check_new_password(&"x".repeat(MIN_PASSWORD - 1)).is_err());
-        assert!(check_new_password(&"x".repeat(MIN_PASSWORD)).is_ok());
-        assert!(check_new_password(&"x".repeat(MAX_PASSWORD)).is_ok());
-        assert!(check_new_password(&"x".repeat(MAX_PASSWORD + 1)).is_err());
+        let of = |n: usize| "abcd efgh ".repeat(20).chars().take(n).collect::<String>();
+        assert!(check_new_password(&of(MIN_PASSWORD - 1)).is_err());
+        assert!(check_new_password(&of(MIN_PASSWORD)).is_ok());
+        assert!(check_new_password(&of(MAX_PASSWORD)).is_ok());
+        assert!(check_new_password(&of(MAX_PASSWORD + 1)).is_err());
+        for common in [
+            "password1234",
+            "Password123456",
+            "            ",
+            "aaaaaaaaaaaaaaa",
+            "123456789012",
+            "qwertyuiop12",
+        ] {
+            assert!(check_new_password(common).is_err(), "{common}");
+        }
+        assert!(check_new_password("correct horse battery").is_ok());
     }
 
     #[test]
@@ -325,6 +399,8 @@ mod tests {
         assert!(check_username("").is_err());
         assert!(check_username("a b").is_err());
         assert!(check_username("<script>").is_err());
+        assert!(check_username("\u{430}lice").is_err(), "a Cyrillic a");
+        assert_eq!(normalize_username("  Ana.M "), "ana.m");
         assert!(check_username(&"a".repeat(65)).is_err());
     }
 

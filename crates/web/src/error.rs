@@ -63,7 +63,9 @@ pub fn status_of(e: &AppError) -> StatusCode {
         AppError::Journal(_) => StatusCode::UNPROCESSABLE_ENTITY,
         AppError::Store(s) => match s {
             StoreError::NameTaken { .. } => StatusCode::CONFLICT,
-            StoreError::EmptyName { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            StoreError::EmptyName { .. } | StoreError::OutOfRange { .. } => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
             StoreError::NoWriteAccess { .. }
             | StoreError::NoShareAccess { .. }
             | StoreError::NoRevokeAccess { .. } => StatusCode::FORBIDDEN,

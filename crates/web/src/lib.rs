@@ -53,6 +53,9 @@ impl Default for Config {
     }
 }
 
+/// The furthest ahead a share or token may be set to expire.
+pub const MAX_EXPIRY_DAYS: i64 = 10 * 365;
+
 /// The largest request body, except imports.
 pub const BODY_LIMIT: usize = 256 * 1024;
 /// The largest backup an import accepts.
@@ -137,6 +140,16 @@ impl Web {
             "__Host-willis_session"
         } else {
             "willis_session"
+        }
+    }
+
+    /// The pre-session CSRF cookie's name: `__Host-` prefixed over TLS, so a
+    /// sibling site cannot plant one.
+    pub fn pre_session_cookie(&self) -> &'static str {
+        if self.secure_cookies() {
+            "__Host-willis_csrf"
+        } else {
+            security::PRE_SESSION_COOKIE
         }
     }
 

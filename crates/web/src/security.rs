@@ -111,7 +111,7 @@ pub async fn csrf(State(web): State<Web>, request: Request, next: Next) -> Respo
         Some(c) => c.token.csrf.clone(),
         // API calls without a session carry no cookie authority.
         None if is_api => return next.run(request).await,
-        None => auth::cookie(request.headers(), PRE_SESSION_COOKIE).map(str::to_string),
+        None => auth::cookie(request.headers(), web.pre_session_cookie()).map(str::to_string),
     };
     let Some(expected) = expected else {
         return forbidden("The page was opened before this session started.");
@@ -186,6 +186,12 @@ impl Limiter {
 }
 
 impl Limiter {
+    /// Forgets the attempts of `key` (a successful sign-in).
+    pub fn forget(&self, key: &str) {
+        let mut map = self.windows.lock().unwrap_or_else(|p| p.into_inner());
+        map.remove(key);
+    }
+
     /// Whether `key` has used up `max` attempts in the current window
     /// (without counting one).
     pub fn exceeded(&self, key: &str, max: u32, window: Duration) -> bool {
@@ -207,7 +213,9 @@ pub fn client(request_extensions: &axum::http::Extensions) -> String {
 pub const ATTEMPTS_PER_CLIENT: u32 = 30;
 /// Failed sign-ins allowed per user name per window.
 pub const FAILURES_PER_USER: u32 = 10;
-/// The window of both limits.
+/// Imports allowed per user per window (each may add thousands of entries).
+pub const IMPORTS_PER_USER: u32 = 10;
+/// The window of these limits.
 pub const ATTEMPT_WINDOW: Duration = Duration::from_secs(15 * 60);
 
 /// A 429 answer with `Retry-After`.

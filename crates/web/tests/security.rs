@@ -138,10 +138,16 @@ async fn session_cookie_over_tls(b: Backend) {
     signup(&app, "ana").await;
     let form_page = send(&app, page("/signin", None)).await;
     let token = hidden_value(&form_page.text(), "_csrf").unwrap();
+    // Over TLS the pre-session cookie is __Host- prefixed too, so a sibling
+    // site cannot plant one.
+    assert_eq!(
+        cookie_value(&form_page.set_cookies(), "__Host-willis_csrf").as_deref(),
+        Some(token.as_str())
+    );
     let body = format!("_csrf={token}&username=ana&password={}", encode(PASSWORD));
     let mut request = form(
         "/signin",
-        Some(&format!("{PRE_SESSION_COOKIE}={token}")),
+        Some(&format!("__Host-willis_csrf={token}")),
         &body,
     );
     request

@@ -13,9 +13,7 @@ use willis_store::{Store, TokenId, TokenKind, User};
 use super::{csrf, field_error, layout, notice, page, PageError, PageResult};
 use crate::auth::{self, MaybeCaller, PageCaller};
 use crate::error::{ApiError, ApiResult};
-use crate::security::{
-    self, ATTEMPTS_PER_CLIENT, ATTEMPT_WINDOW, CSRF_FIELD, FAILURES_PER_USER, PRE_SESSION_COOKIE,
-};
+use crate::security::{self, ATTEMPTS_PER_CLIENT, ATTEMPT_WINDOW, CSRF_FIELD, FAILURES_PER_USER};
 use crate::Web;
 
 pub fn routes() -> Router<Web> {
@@ -27,11 +25,20 @@ pub fn routes() -> Router<Web> {
         .route("/account", get(account))
         .route("/account/tokens", post(token_create))
         .route("/account/tokens/{id}/revoke", post(token_revoke))
+        .route("/account/sessions/end-others", post(end_other_sessions))
+        .route("/account/password", post(change_password))
 }
 
-/// Creates an account after checking the name and password policy.
-pub async fn create_account(web: &Web, username: &str, password: &str) -> ApiResult<User> {
-    let username = username.trim();
+/// Creates an account after checking the name and password policy. The
+/// name is stored normalised (`Ana` is `ana`).
+pub async fn create_account(
+    web: &Web,
+    username: &str,
+    password: &str,
+    origin: &str,
+) -> ApiResult<User> {
+    let username = auth::normalize_username(username);
+    let username = username.as_str();
     auth::check_username(username).map_err(ApiError::invalid)?;
     auth::check_new_password(password).map_err(ApiError::invalid)?;
     if web
@@ -58,27 +65,45 @@ pub async fn create_account(web: &Web, username: &str, password: &str) -> ApiRes
             ),
             other => ApiError::internal("sign up", &other),
         })?;
-    audit_account(web, &user, "signup").await;
+    audit_account(web, Some(user.id), "signup", "", origin).await;
     Ok(user)
 }
 
-async fn audit_account(web: &Web, user: &User, action: &str) {
-    let _ = web
+/// An audit row about an account (no person): sign-up, sign-in, a failed
+/// sign-in, sign-out, tokens and passwords.
+pub async fn audit_account(
+    web: &Web,
+    user: Option<willis_store::UserId>,
+    action: &str,
+    detail: &str,
+    origin: &str,
+) {
+    let written = web
         .store()
         .audit(willis_store::NewAudit {
-            user_id: Some(user.id),
+            user_id: user,
             person_id: None,
             action: action.to_string(),
-            detail: String::new(),
-            origin: "web".to_string(),
+            detail: detail.to_string(),
+            origin: origin.to_string(),
         })
         .await;
+    if let Err(e) = written {
+        eprintln!("willis serve: audit of {action}: {e}");
+    }
 }
 
 /// Signs in with the per-name failure limit; one answer for a wrong name or
-/// password.
-pub async fn checked_sign_in(web: &Web, username: &str, password: &str) -> ApiResult<User> {
-    let key = format!("failures:{}", username.trim().to_lowercase());
+/// password. The attempt is counted before the password is checked, so
+/// parallel guesses cannot slip past the limit.
+pub async fn checked_sign_in(
+    web: &Web,
+    username: &str,
+    password: &str,
+    origin: &str,
+) -> ApiResult<User> {
+    let username = auth::normalize_username(username);
+    let key = format!("failures:{username}");
     let locked = || {
         ApiError::new(
             StatusCode::TOO_MANY_REQUESTS,
@@ -87,17 +112,20 @@ pub async fn checked_sign_in(web: &Web, username: &str, password: &str) -> ApiRe
     };
     if web
         .limiter()
-        .exceeded(&key, FAILURES_PER_USER, ATTEMPT_WINDOW)
+        .hit(&key, FAILURES_PER_USER, ATTEMPT_WINDOW)
+        .is_err()
     {
+        audit_account(web, None, "signin-locked", &username, origin).await;
         return Err(locked());
     }
-    match auth::sign_in(web, username.trim(), password).await? {
+    match auth::sign_in(web, &username, password).await? {
         Some(user) => {
-            audit_account(web, &user, "signin").await;
+            web.limiter().forget(&key);
+            audit_account(web, Some(user.id), "signin", "", origin).await;
             Ok(user)
         }
         None => {
-            let _ = web.limiter().hit(&key, FAILURES_PER_USER, ATTEMPT_WINDOW);
+            audit_account(web, None, "signin-failed", &username, origin).await;
             Err(ApiError::new(
                 StatusCode::UNAUTHORIZED,
                 "the user name or password is wrong",
@@ -144,8 +172,8 @@ async fn home(MaybeCaller(caller): MaybeCaller) -> Response {
 }
 
 /// The pre-session CSRF token: the one in the cookie, or a new one to set.
-fn pre_session(headers: &HeaderMap) -> (String, bool) {
-    match auth::cookie(headers, PRE_SESSION_COOKIE) {
+fn pre_session(web: &Web, headers: &HeaderMap) -> (String, bool) {
+    match auth::cookie(headers, web.pre_session_cookie()) {
         Some(t) if t.len() >= 32 => (t.to_string(), false),
         _ => (auth::new_secret(), true),
     }
@@ -156,10 +184,20 @@ struct Next {
     next: Option<String>,
 }
 
-fn safe_next(next: Option<&str>) -> String {
-    next.filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.contains('\\'))
-        .unwrap_or("/people")
-        .to_string()
+/// Where to go after signing in: a path of this app only. A single leading
+/// `/` followed by anything but `/` or `\`, and no control or space
+/// characters, which browsers drop (`/\t/evil.com` would leave the site).
+pub fn safe_next(next: Option<&str>) -> String {
+    let local = |n: &&str| {
+        let mut chars = n.chars();
+        chars.next() == Some('/')
+            && !matches!(chars.next(), Some('/') | Some('\\'))
+            && !n.contains('\\')
+            && n.chars()
+                .all(|c| c > ' ' && c != '\u{7f}' && !c.is_whitespace())
+            && axum::http::HeaderValue::from_str(n).is_ok()
+    };
+    next.filter(local).unwrap_or("/people").to_string()
 }
 
 #[derive(Default)]
@@ -229,7 +267,7 @@ fn with_pre_session(
     if set {
         response.headers_mut().append(
             header::SET_COOKIE,
-            web.cookie(PRE_SESSION_COOKIE, token, 7200),
+            web.cookie(web.pre_session_cookie(), token, 7200),
         );
     }
     response
@@ -240,7 +278,7 @@ async fn signup_form(
     headers: HeaderMap,
     Query(n): Query<Next>,
 ) -> Response {
-    let (token, set) = pre_session(&headers);
+    let (token, set) = pre_session(&web, &headers);
     let next = safe_next(n.next.as_deref());
     let form = credentials_form(&web, &token, true, "", &next, CredentialErrors::default());
     with_pre_session(&web, form, &token, set, StatusCode::OK)
@@ -251,7 +289,7 @@ async fn signin_form(
     headers: HeaderMap,
     Query(n): Query<Next>,
 ) -> Response {
-    let (token, set) = pre_session(&headers);
+    let (token, set) = pre_session(&web, &headers);
     let next = safe_next(n.next.as_deref());
     let form = credentials_form(&web, &token, false, "", &next, CredentialErrors::default());
     with_pre_session(&web, form, &token, set, StatusCode::OK)
@@ -269,9 +307,12 @@ fn signed_in(web: &Web, secret: &str, next: &str) -> Response {
     let h = response.headers_mut();
     h.append(
         header::SET_COOKIE,
-        web.cookie(web.session_cookie(), secret, auth::SESSION_DAYS * 86_400),
+        web.cookie(web.session_cookie(), secret, auth::SESSION_HOURS * 3600),
     );
-    h.append(header::SET_COOKIE, web.cookie(PRE_SESSION_COOKIE, "", 0));
+    h.append(
+        header::SET_COOKIE,
+        web.cookie(web.pre_session_cookie(), "", 0),
+    );
     response
 }
 
@@ -288,7 +329,7 @@ fn agent(headers: &HeaderMap) -> String {
 async fn credentials_post(web: Web, request: Request, signup: bool) -> Response {
     let client = security::client(request.extensions());
     let headers = request.headers().clone();
-    let (token, _) = pre_session(&headers);
+    let (token, _) = pre_session(&web, &headers);
     let bytes = match axum::body::to_bytes(request.into_body(), web.body_limit()).await {
         Ok(b) => b,
         Err(_) => return StatusCode::PAYLOAD_TOO_LARGE.into_response(),
@@ -323,10 +364,10 @@ async fn credentials_post(web: Web, request: Request, signup: bool) -> Response 
                 "sign-up is turned off on this server",
             ))
         } else {
-            create_account(&web, &f.username, &f.password).await
+            create_account(&web, &f.username, &f.password, "web").await
         }
     } else {
-        checked_sign_in(&web, &f.username, &f.password).await
+        checked_sign_in(&web, &f.username, &f.password, "web").await
     };
     match result {
         Ok(user) => match auth::start_session(&web, &user, &agent(&headers)).await {
@@ -368,6 +409,7 @@ async fn signin(State(web): State<Web>, request: Request) -> Response {
 
 async fn signout(State(web): State<Web>, PageCaller(c): PageCaller) -> Response {
     let _ = web.store().revoke_token(c.token.id, Utc::now()).await;
+    audit_account(&web, Some(c.user.id), "signout", "", "web").await;
     let mut response = Redirect::to("/signin").into_response();
     response
         .headers_mut()
@@ -375,11 +417,26 @@ async fn signout(State(web): State<Web>, PageCaller(c): PageCaller) -> Response 
     response
 }
 
-async fn account(State(web): State<Web>, PageCaller(c): PageCaller) -> PageResult {
-    account_page(&web, &c, None).await
+#[derive(Deserialize, Default)]
+struct AccountQuery {
+    done: Option<String>,
 }
 
-async fn account_page(web: &Web, c: &auth::Caller, new_secret: Option<&str>) -> PageResult {
+async fn account(
+    State(web): State<Web>,
+    PageCaller(c): PageCaller,
+    Query(q): Query<AccountQuery>,
+) -> PageResult {
+    account_page(&web, &c, None, q.done.as_deref(), None).await
+}
+
+async fn account_page(
+    web: &Web,
+    c: &auth::Caller,
+    new_secret: Option<&str>,
+    done: Option<&str>,
+    password_error: Option<&str>,
+) -> PageResult {
     let tokens = web
         .store()
         .tokens_of(c.user.id)
@@ -392,7 +449,42 @@ async fn account_page(web: &Web, c: &auth::Caller, new_secret: Option<&str>) -> 
         None,
         html! {
             h1 { "Account" }
+            (notice(done))
             p { "Signed in as " strong { (c.user.name) } "." }
+            h2 { "Where you are signed in" }
+            @let sessions: Vec<_> = tokens.iter().filter(|t| t.kind == TokenKind::Session && t.active_at(now)).collect();
+            div.table-wrap {
+                table {
+                    thead { tr { th { "Browser" } th { "Signed in" } th { "Ends" } } }
+                    tbody {
+                        @for t in &sessions {
+                            tr {
+                                td { (t.label) @if t.id == c.token.id { " " span.badge { "this one" } } }
+                                td { (t.created_at.format("%Y-%m-%d %H:%M UTC")) }
+                                td { @if let Some(e) = t.expires_at { (e.format("%Y-%m-%d %H:%M UTC")) } }
+                            }
+                        }
+                    }
+                }
+            }
+            @if sessions.len() > 1 {
+                form method="post" action="/account/sessions/end-others" {
+                    (csrf(c))
+                    button.danger #end-others type="submit" { "Sign out everywhere else" }
+                }
+            }
+            h2 { "Change password" }
+            form.card method="post" action="/account/password" {
+                (csrf(c))
+                label for="current" { "Current password" }
+                input #current type="password" name="current" required autocomplete="current-password";
+                label for="new-password" { "New password" }
+                p.hint #new-password-hint { "At least " (auth::MIN_PASSWORD) " characters. Changing it signs you out everywhere else and ends your API tokens." }
+                input #new-password type="password" name="new" required autocomplete="new-password"
+                    aria-describedby=(if password_error.is_some() { "new-password-hint new-password-error" } else { "new-password-hint" });
+                (field_error("new-password", password_error))
+                button #change-password type="submit" { "Change password" }
+            }
             h2 { "API tokens" }
             p { "A token lets a program read and write your journals through the API "
                 "(" a href="/api/v1/openapi.json" { "OpenAPI description" } "). Revoke a token you no longer use." }
@@ -445,9 +537,117 @@ async fn token_create(
     PageCaller(c): PageCaller,
     Form(f): Form<NewTokenForm>,
 ) -> PageResult {
-    let (secret, _) =
+    let (secret, t) =
         auth::issue(&web, &c.user, TokenKind::Api, f.label.trim(), None, None).await?;
-    account_page(&web, &c, Some(&secret)).await
+    audit_account(
+        &web,
+        Some(c.user.id),
+        "token-create",
+        &format!("token {}", t.id),
+        "web",
+    )
+    .await;
+    account_page(&web, &c, Some(&secret), None, None).await
+}
+
+/// Ends every session and API token of the user but `keep`; how many.
+async fn end_all_but(web: &Web, user: &User, keep: TokenId) -> Result<usize, ApiError> {
+    let now = Utc::now();
+    let tokens = web
+        .store()
+        .tokens_of(user.id)
+        .await
+        .map_err(|e| ApiError::internal("tokens", &e))?;
+    let mut ended = 0;
+    for t in tokens.iter().filter(|t| {
+        t.id != keep && t.active_at(now) && matches!(t.kind, TokenKind::Session | TokenKind::Api)
+    }) {
+        web.store()
+            .revoke_token(t.id, now)
+            .await
+            .map_err(|e| ApiError::internal("tokens", &e))?;
+        ended += 1;
+    }
+    Ok(ended)
+}
+
+async fn end_other_sessions(State(web): State<Web>, PageCaller(c): PageCaller) -> PageResult {
+    let now = Utc::now();
+    let tokens = web
+        .store()
+        .tokens_of(c.user.id)
+        .await
+        .map_err(|e| ApiError::internal("tokens", &e))?;
+    for t in tokens
+        .iter()
+        .filter(|t| t.kind == TokenKind::Session && t.id != c.token.id && t.active_at(now))
+    {
+        web.store()
+            .revoke_token(t.id, now)
+            .await
+            .map_err(|e| ApiError::internal("tokens", &e))?;
+    }
+    audit_account(&web, Some(c.user.id), "signout-others", "", "web").await;
+    Ok(Redirect::to("/account?done=Signed+out+everywhere+else.").into_response())
+}
+
+#[derive(Deserialize)]
+struct PasswordForm {
+    current: String,
+    new: String,
+}
+
+async fn change_password(
+    State(web): State<Web>,
+    PageCaller(c): PageCaller,
+    Form(f): Form<PasswordForm>,
+) -> PageResult {
+    let key = format!("failures:{}", c.user.name);
+    if web
+        .limiter()
+        .hit(&key, FAILURES_PER_USER, ATTEMPT_WINDOW)
+        .is_err()
+    {
+        return Ok(security::too_many(900, false));
+    }
+    let stored = c.user.password_hash.clone();
+    if !auth::verify_password(stored, f.current.clone()).await {
+        audit_account(&web, Some(c.user.id), "password-change-refused", "", "web").await;
+        let mut r = account_page(
+            &web,
+            &c,
+            None,
+            None,
+            Some("current: the current password is wrong"),
+        )
+        .await?;
+        *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+        return Ok(r);
+    }
+    if let Err(m) = auth::check_new_password(&f.new) {
+        let mut r = account_page(&web, &c, None, None, Some(&m)).await?;
+        *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+        return Ok(r);
+    }
+    let hash = auth::hash_password(f.new).await?;
+    web.store()
+        .set_password(c.user.id, &hash)
+        .await
+        .map_err(|e| ApiError::internal("password", &e))?;
+    web.limiter().forget(&key);
+    let ended = end_all_but(&web, &c.user, c.token.id).await?;
+    audit_account(
+        &web,
+        Some(c.user.id),
+        "password-change",
+        &format!("{ended} sessions and tokens ended"),
+        "web",
+    )
+    .await;
+    Ok(
+        Redirect::to("/account?done=Password+changed%3B+you+are+signed+out+everywhere+else.")
+            .into_response(),
+    )
 }
 
 async fn token_revoke(
@@ -456,5 +656,13 @@ async fn token_revoke(
     Path(id): Path<i64>,
 ) -> Result<Redirect, PageError> {
     revoke_own_token(&web, &c.user, TokenId(id)).await?;
+    audit_account(
+        &web,
+        Some(c.user.id),
+        "token-revoke",
+        &format!("token {id}"),
+        "web",
+    )
+    .await;
     Ok(Redirect::to("/account"))
 }

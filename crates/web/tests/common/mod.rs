@@ -417,7 +417,7 @@ pub fn encode(text: &str) -> String {
 pub async fn browser_signin(app: &Router, web: &Web, name: &str, password: &str) -> Session {
     let form_page = send(app, page("/signin", None)).await;
     expect(&form_page, 200);
-    let cookie_name = willis_web::security::PRE_SESSION_COOKIE;
+    let cookie_name = web.pre_session_cookie();
     let pre = cookie_value(&form_page.set_cookies(), cookie_name).expect("a pre-session cookie");
     let token = hidden_value(&form_page.text(), "_csrf").expect("a CSRF field");
     assert_eq!(pre, token);

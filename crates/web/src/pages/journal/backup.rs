@@ -117,6 +117,13 @@ pub async fn import(
     PageCaller(c): PageCaller,
     request: Request,
 ) -> Response {
+    if let Err(wait) = web.limiter().hit(
+        &format!("import:{}", c.user.id),
+        crate::security::IMPORTS_PER_USER,
+        crate::security::ATTEMPT_WINDOW,
+    ) {
+        return crate::security::too_many(wait, false);
+    }
     let text = match body_text(&web, request).await {
         Ok(t) => t,
         Err(e) => return refused(&c, &e, ""),

@@ -221,6 +221,27 @@ fn not_found() -> Response {
 /// `GET /calendar/{secret}.ics`: the subscribed calendar, without a session.
 /// The link's owner must still be allowed to read the person, so a revoked
 /// share stops the feed too.
+/// Whether the access the link was made under still holds: the owner's
+/// own link, or a share to its maker that is active now and was granted
+/// before the link was made.
+async fn linked_share_still_active(
+    web: &Web,
+    token: &willis_store::Token,
+    person: willis_store::PersonId,
+    now: chrono::DateTime<Utc>,
+) -> Result<bool, willis_store::StoreError> {
+    use willis_store::Store;
+    let Some(p) = web.store().person(person).await? else {
+        return Ok(false);
+    };
+    if p.owner_id == token.user_id {
+        return Ok(true);
+    }
+    Ok(web.store().shares(person).await?.iter().any(|s| {
+        s.grantee_id == token.user_id && s.active_at(now) && s.created_at <= token.created_at
+    }))
+}
+
 pub async fn feed(State(web): State<Web>, Path(secret): Path<String>) -> Response {
     let secret = secret.strip_suffix(".ics").unwrap_or(&secret);
     if secret.is_empty() || secret.len() > 128 {
@@ -237,6 +258,13 @@ pub async fn feed(State(web): State<Web>, Path(secret): Path<String>) -> Respons
     };
     if token.kind != TokenKind::Calendar || !token.active_at(now) {
         return not_found();
+    }
+    // A link made under a share ends with that share: it does not come back
+    // when the person is shared again later.
+    match linked_share_still_active(&web, &token, person, now).await {
+        Ok(true) => {}
+        Ok(false) => return not_found(),
+        Err(e) => return ApiError::internal("calendar feed", &e).into_response(),
     }
     let when = When {
         as_of: web.today(),

@@ -269,7 +269,7 @@ pub async fn grant(
             .share(
                 c.user.id,
                 PersonId(id),
-                f.username.trim(),
+                &crate::auth::normalize_username(&f.username),
                 access,
                 expires,
                 Utc::now(),
