@@ -657,3 +657,52 @@ async fn export_then_import_gives_the_same_plan_and_a_bad_file_changes_nothing()
     assert_eq!(pasted.status, StatusCode::OK, "{}", pasted.body);
     assert_eq!(bob.people_count().await, before + 1);
 }
+
+#[tokio::test]
+async fn a_calendar_link_made_under_a_share_ends_with_it_and_stays_ended_when_shared_again() {
+    let (_dir, router) = world().await;
+    let (ann, id) = owner_with_facts(&router).await;
+    let bob = Browser::sign_up(&router, "bob").await;
+    let sharing_path = format!("/people/{id}/sharing");
+    let read_for_bob = [("username", "bob"), ("access", "read")];
+    assert_eq!(
+        ann.post(&sharing_path, &read_for_bob).await.status,
+        StatusCode::SEE_OTHER
+    );
+
+    let created = bob.post(&format!("/people/{id}/reminders/link"), &[]).await;
+    assert_eq!(created.status, StatusCode::OK, "{}", created.body);
+    let key = "id=\"calendar-url\">";
+    let start = created.body.find(key).expect("the link is shown") + key.len();
+    let url = &created.body[start..start + created.body[start..].find('<').unwrap()];
+    let path = url[url.find("/calendar/").unwrap()..].to_string();
+    let feed = |p: String| {
+        let router = router.clone();
+        async move {
+            send(&router, Request::get(p).body(Body::empty()).unwrap())
+                .await
+                .status
+        }
+    };
+    assert_eq!(feed(path.clone()).await, StatusCode::OK);
+
+    let sharing = ann.get(&format!("/people/{id}/sharing")).await;
+    let share = id_after(&sharing.body, &format!("/people/{id}/sharing/"));
+    let revoked = ann
+        .post(&format!("/people/{id}/sharing/{share}/revoke"), &[])
+        .await;
+    assert_eq!(revoked.status, StatusCode::SEE_OTHER, "{}", revoked.body);
+    assert_eq!(feed(path.clone()).await, StatusCode::NOT_FOUND);
+
+    // Shared again later: the old link stays dead; a new one works.
+    assert_eq!(
+        ann.post(&sharing_path, &read_for_bob).await.status,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(feed(path.clone()).await, StatusCode::NOT_FOUND);
+    let again = bob.post(&format!("/people/{id}/reminders/link"), &[]).await;
+    let start = again.body.find(key).unwrap() + key.len();
+    let url = &again.body[start..start + again.body[start..].find('<').unwrap()];
+    let fresh = url[url.find("/calendar/").unwrap()..].to_string();
+    assert_eq!(feed(fresh).await, StatusCode::OK);
+}
