@@ -702,7 +702,13 @@ pub mod render {
                 Utc::now(),
             )
             .await?;
-        Ok(axum::response::Html(willis_report::letter::html(&content)).into_response())
+        // The standalone letter carries its own inline styles (it must print
+        // as one file); it has no script and posts nowhere.
+        Ok((
+            [(header::CONTENT_SECURITY_POLICY, crate::security::LETTER_CSP)],
+            axum::response::Html(willis_report::letter::html(&content)),
+        )
+            .into_response())
     }
 
     pub async fn letter_pdf(

@@ -35,6 +35,10 @@ pub const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self' data
     script-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; \
     base-uri 'none'";
 
+/// The standalone letter's policy: its own inline styles, nothing else.
+pub const LETTER_CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; \
+    form-action 'none'; frame-ancestors 'none'; base-uri 'none'";
+
 /// Middleware: the security headers of every answer.
 pub async fn headers(State(web): State<Web>, request: Request, next: Next) -> Response {
     let mut response = next.run(request).await;

@@ -2,7 +2,6 @@
 //! standalone letter and the PDF.
 
 use axum::extract::{Path, Query, State};
-use axum::http::{header, HeaderValue};
 use chrono::Utc;
 use maud::html;
 use willis_core::Profile;
@@ -14,11 +13,6 @@ use crate::auth::PageCaller;
 use crate::pages::plan::{about, PlanParams};
 use crate::pages::{layout, page, paragraphs, About, PageResult};
 use crate::Web;
-
-/// The standalone letter carries its own `<style>` and inline SVG charts, and
-/// nothing else: it may use inline styles and data images, no more.
-pub const LETTER_CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; \
-    form-action 'none'; frame-ancestors 'none'; base-uri 'none'";
 
 pub async fn show(
     State(web): State<Web>,
@@ -150,12 +144,7 @@ pub async fn html(
     Query(params): Query<PlanParams>,
 ) -> PageResult {
     let q = params.query()?;
-    let mut response = render::letter_html(&web, web.pages(), c.user.id, id, &q).await?;
-    response.headers_mut().insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(LETTER_CSP),
-    );
-    Ok(response)
+    Ok(render::letter_html(&web, web.pages(), c.user.id, id, &q).await?)
 }
 
 /// `GET /people/{id}/letter.pdf` (501 without the `pdf` feature).
