@@ -20,9 +20,9 @@ pub mod model;
 
 pub use map::{bundle_to_record, Imported, Skipped};
 pub use model::{
-    Bundle, BundleEntry, CodeableConcept, Coding, Condition, Dosage, Medication,
-    MedicationRequest, MedicationStatement, Observation, OperationOutcome,
-    OperationOutcomeIssue, Patient, Period, Quantity, Reference, Resource,
+    Bundle, BundleEntry, CodeableConcept, Coding, Condition, Dosage, Medication, MedicationRequest,
+    MedicationStatement, Observation, OperationOutcome, OperationOutcomeIssue, Patient, Period,
+    Quantity, Reference, Resource,
 };
 
 /// Code system URIs.

@@ -42,6 +42,7 @@ pub fn bundle_to_record(bundle: &Bundle) -> Imported {
         by_url: HashMap::new(),
         used_medications: BTreeSet::new(),
         patient_seen: false,
+        person: person_keys(bundle),
     };
     // Medication resources in the bundle, by fullUrl and by `Medication/id`.
     for (i, entry) in bundle.entry.iter().enumerate() {
@@ -63,7 +64,7 @@ pub fn bundle_to_record(bundle: &Bundle) -> Imported {
             Some(_) => resource.label(),
             None => format!("{} (entry {i})", resource.resource_type()),
         };
-        m.resource(i, &label, resource, bundle);
+        m.resource(&label, resource, bundle);
     }
     // Medications not named by any statement or request.
     for (i, entry) in bundle.entry.iter().enumerate() {
@@ -91,6 +92,53 @@ struct Mapper {
     by_url: HashMap<String, usize>,
     used_medications: BTreeSet<usize>,
     patient_seen: bool,
+    /// How the person the record is about is referred to (`Patient/id`, fullUrl):
+    /// the first Patient in the bundle, else the first subject named.
+    person: BTreeSet<String>,
+}
+
+/// The keys of the person the record is about; see [`Mapper::person`].
+fn person_keys(bundle: &Bundle) -> BTreeSet<String> {
+    let mut keys = BTreeSet::new();
+    if let Some((entry, p)) = bundle.entry.iter().find_map(|e| match &e.resource {
+        Some(Resource::Patient(p)) => Some((e, p)),
+        _ => None,
+    }) {
+        keys.extend(entry.full_url.as_deref().map(patient_key));
+        keys.extend(p.id.as_ref().map(|id| format!("Patient/{id}")));
+        return keys;
+    }
+    if let Some(first) = bundle
+        .entry
+        .iter()
+        .filter_map(|e| subject(e.resource.as_ref()?))
+        .next()
+    {
+        keys.insert(patient_key(first));
+    }
+    keys
+}
+
+/// `subject.reference` of the resources that are about a person.
+fn subject(r: &Resource) -> Option<&str> {
+    let s = match r {
+        Resource::Observation(o) => o.subject.as_ref(),
+        Resource::Condition(c) => c.subject.as_ref(),
+        Resource::MedicationStatement(m) => m.subject.as_ref(),
+        Resource::MedicationRequest(m) => m.subject.as_ref(),
+        _ => None,
+    };
+    s?.reference.as_deref().filter(|r| !r.trim().is_empty())
+}
+
+/// `https://ehr/fhir/Patient/p1/_history/2` → `Patient/p1`; other references as they are.
+fn patient_key(reference: &str) -> String {
+    let r = reference.trim();
+    let r = r.split("/_history").next().unwrap_or(r);
+    match r.rfind("Patient/") {
+        Some(i) => r[i..].to_string(),
+        None => r.to_string(),
+    }
 }
 
 impl Mapper {
@@ -101,7 +149,19 @@ impl Mapper {
         });
     }
 
-    fn resource(&mut self, index: usize, label: &str, resource: &Resource, bundle: &Bundle) {
+    fn resource(&mut self, label: &str, resource: &Resource, bundle: &Bundle) {
+        if let Some(about) = subject(resource) {
+            if !self.person.contains(&patient_key(about)) {
+                let person: Vec<&str> = self.person.iter().map(String::as_str).collect();
+                return self.skip(
+                    label,
+                    format!(
+                        "about another person (subject {about:?}); the record is for {}",
+                        person.join(" / ")
+                    ),
+                );
+            }
+        }
         match resource {
             Resource::Patient(p) => self.patient(label, p),
             Resource::Observation(o) => self.observation(label, o),
@@ -126,7 +186,11 @@ impl Mapper {
                     label,
                     format!(
                         "an OperationOutcome is a message, not a fact about the person ({})",
-                        if issues.is_empty() { "no issues".into() } else { issues.join("; ") }
+                        if issues.is_empty() {
+                            "no issues".into()
+                        } else {
+                            issues.join("; ")
+                        }
                     ),
                 );
             }
@@ -134,22 +198,22 @@ impl Mapper {
             Resource::Unreadable { error, .. } => {
                 self.skip(label, format!("could not be read: {error}"))
             }
-            Resource::Other { resource_type, .. } => {
-                let _ = index;
-                self.skip(
-                    label,
-                    match resource_type {
-                        Some(t) => format!("Willis does not read {t} resources"),
-                        None => "the resource has no resourceType".to_string(),
-                    },
-                )
-            }
+            Resource::Other { resource_type, .. } => self.skip(
+                label,
+                match resource_type {
+                    Some(t) => format!("Willis does not read {t} resources"),
+                    None => "the resource has no resourceType".to_string(),
+                },
+            ),
         }
     }
 
     fn patient(&mut self, label: &str, p: &Patient) {
         if self.patient_seen {
-            self.skip(label, "a second Patient; a record holds one person, the first Patient was used");
+            self.skip(
+                label,
+                "a second Patient; a record holds one person, the first Patient was used",
+            );
             return;
         }
         self.patient_seen = true;
@@ -169,17 +233,19 @@ impl Mapper {
             // other / unknown: administrative gender that says nothing of the
             // sex the ferritin ranges depend on; the record has none.
             Some("other" | "unknown") | None => {}
-            Some(g) => self.skip(label, format!("gender {g:?} is not a FHIR gender; left out")),
+            Some(g) => self.skip(
+                label,
+                format!("gender {g:?} is not a FHIR gender; left out"),
+            ),
         }
         self.out.record.patient = Some(file);
     }
 
     fn observation(&mut self, label: &str, o: &Observation) {
-        match o.status.as_deref() {
-            Some(s @ ("entered-in-error" | "cancelled" | "preliminary" | "registered")) => {
-                return self.skip(label, format!("status is {s}; only a final result is used"))
-            }
-            _ => {}
+        if let Some(s @ ("entered-in-error" | "cancelled" | "preliminary" | "registered")) =
+            o.status.as_deref()
+        {
+            return self.skip(label, format!("status is {s}; only a final result is used"));
         }
         let loinc: Vec<&str> = o.code.codes_in(system::LOINC).collect();
         let Some(test) = loinc.iter().find_map(|c| codes::loinc_test(c)) else {
@@ -199,12 +265,18 @@ impl Mapper {
             return self.skip(label, format!("{}: {reason}", test.name()));
         };
         let Some(value) = q.value.filter(|v| v.is_finite()) else {
-            return self.skip(label, format!("{}: valueQuantity has no value", test.name()));
+            return self.skip(
+                label,
+                format!("{}: valueQuantity has no value", test.name()),
+            );
         };
         if let Some(c) = q.comparator.as_deref().filter(|c| !c.is_empty()) {
             return self.skip(
                 label,
-                format!("{}: the value is a bound ({c}{value}), not a measurement", test.name()),
+                format!(
+                    "{}: the value is a bound ({c}{value}), not a measurement",
+                    test.name()
+                ),
             );
         }
         // The UCUM code first (INTEROP.md 2.4: convert on the code, not the free text).
@@ -269,7 +341,10 @@ impl Mapper {
         }
         if let Some(s) = status(&c.clinical_status) {
             if matches!(s.as_str(), "resolved" | "inactive" | "remission") {
-                return self.skip(label, format!("clinicalStatus is {s}; only a current condition is used"));
+                return self.skip(
+                    label,
+                    format!("clinicalStatus is {s}; only a current condition is used"),
+                );
             }
         } else if c.abatement_date_time.is_some()
             || c.abatement_period.is_some()
@@ -308,7 +383,10 @@ impl Mapper {
 
     fn statement(&mut self, label: &str, s: &MedicationStatement, bundle: &Bundle) {
         if let Some(st @ ("entered-in-error" | "not-taken" | "intended")) = s.status.as_deref() {
-            return self.skip(label, format!("status is {st}; the medicine is not being taken"));
+            return self.skip(
+                label,
+                format!("status is {st}; the medicine is not being taken"),
+            );
         }
         let Some(name) = self.medicine_name(
             label,
@@ -441,7 +519,9 @@ impl Mapper {
         };
         let Some(concept) = concept else {
             let reason = match reference.and_then(|r| r.reference.as_deref()) {
-                Some(r) => format!("medicationReference {r:?} is not in the resource or the bundle"),
+                Some(r) => {
+                    format!("medicationReference {r:?} is not in the resource or the bundle")
+                }
                 None => "no medicationCodeableConcept or medicationReference".to_string(),
             };
             self.skip(label, reason);
@@ -454,7 +534,10 @@ impl Mapper {
         {
             return Some(known.to_string());
         }
-        if let Some(generic) = concept.codes_in(system::RXNORM).find_map(codes::rxnorm_ingredient) {
+        if let Some(generic) = concept
+            .codes_in(system::RXNORM)
+            .find_map(codes::rxnorm_ingredient)
+        {
             return Some(generic.to_string());
         }
         if let Some(first) = names.first() {
@@ -462,7 +545,10 @@ impl Mapper {
         }
         self.skip(
             label,
-            format!("{} is not a medicine Willis knows and has no name", concept.describe()),
+            format!(
+                "{} is not a medicine Willis knows and has no name",
+                concept.describe()
+            ),
         );
         None
     }

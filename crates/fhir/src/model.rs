@@ -385,7 +385,12 @@ impl Resource {
             Some("MedicationRequest") => typed(&json, Resource::MedicationRequest),
             Some("OperationOutcome") => typed(&json, Resource::OperationOutcome),
             Some("Bundle") => typed(&json, |b: Bundle| Resource::Bundle(Box::new(b))),
-            _ => return Ok(Resource::Other { resource_type, json }),
+            _ => {
+                return Ok(Resource::Other {
+                    resource_type,
+                    json,
+                })
+            }
         };
         Ok(read.unwrap_or_else(|error| Resource::Unreadable {
             resource_type: resource_type.unwrap_or_default(),

@@ -49,7 +49,13 @@ fn one_lab(o: Value) -> (String, f64, String, String) {
 
 fn skipped_reason(o: Value) -> String {
     let out = import(vec![o]);
-    assert!(out.record.labs.is_empty() && out.record.medications.is_empty() && out.record.conditions.is_empty(), "{:?}", out.record);
+    assert!(
+        out.record.labs.is_empty()
+            && out.record.medications.is_empty()
+            && out.record.conditions.is_empty(),
+        "{:?}",
+        out.record
+    );
     assert_eq!(out.skipped.len(), 1, "{:?}", out.skipped);
     out.skipped[0].reason.clone()
 }
@@ -93,7 +99,12 @@ fn every_loinc_code_and_unit_family() {
         let got = one_lab(obs("o1", loinc, *value, ucum, "2026-03-01T08:15:00Z"));
         assert_eq!(
             got,
-            (test.to_string(), *value, unit.to_string(), "2026-03-01".to_string()),
+            (
+                test.to_string(),
+                *value,
+                unit.to_string(),
+                "2026-03-01".to_string()
+            ),
             "{loinc} {ucum}"
         );
     }
@@ -199,11 +210,16 @@ fn skips_an_implausible_value() {
 #[test]
 fn patient_birth_date_and_sex() {
     let p = |gender: &str, birth: &str| {
-        let out = import(vec![json!({"resourceType": "Patient", "id": "p1", "gender": gender, "birthDate": birth})]);
+        let out = import(vec![
+            json!({"resourceType": "Patient", "id": "p1", "gender": gender, "birthDate": birth}),
+        ]);
         (out.record.patient.unwrap(), out.skipped)
     };
     let (f, s) = p("female", "1970-05-06");
-    assert_eq!((f.sex.as_deref(), f.birth_date.as_deref()), (Some("female"), Some("1970-05-06")));
+    assert_eq!(
+        (f.sex.as_deref(), f.birth_date.as_deref()),
+        (Some("female"), Some("1970-05-06"))
+    );
     assert!(s.is_empty());
     assert_eq!(p("male", "1970-05-06").0.sex.as_deref(), Some("male"));
     assert_eq!(p("other", "1970-05-06").0.sex, None);
@@ -231,7 +247,11 @@ fn conditions_by_snomed_and_icd10() {
     let cases = [
         (SCT, "32914008", "restless-legs-syndrome"),
         (ICD, "G25.81", "restless-legs-syndrome"),
-        ("http://hl7.org/fhir/sid/icd-10", "G2581", "restless-legs-syndrome"),
+        (
+            "http://hl7.org/fhir/sid/icd-10",
+            "G2581",
+            "restless-legs-syndrome",
+        ),
         (SCT, "46177005", "end-stage-kidney-disease"),
         (ICD, "N18.6", "end-stage-kidney-disease"),
         (SCT, "77386006", "pregnancy"),
@@ -249,17 +269,27 @@ fn conditions_by_snomed_and_icd10() {
     ];
     for (system, code, id) in cases {
         let out = import(vec![condition("c1", system, code)]);
-        assert_eq!(out.record.conditions, vec![id.to_string()], "{system} {code}");
+        assert_eq!(
+            out.record.conditions,
+            vec![id.to_string()],
+            "{system} {code}"
+        );
         assert!(out.skipped.is_empty());
         let record = out.record.validate(Knowledge::get()).unwrap();
-        assert!(record.conditions[0].known.is_some(), "{id} is in the catalogue");
+        assert!(
+            record.conditions[0].known.is_some(),
+            "{id} is in the catalogue"
+        );
     }
 }
 
 #[test]
 fn condition_by_name_when_the_code_is_unknown() {
     let c = json!({"resourceType": "Condition", "id": "c1", "code": {"coding": [{"system": "http://example.org", "code": "X1", "display": "Restless legs syndrome"}]}});
-    assert_eq!(import(vec![c]).record.conditions, vec!["restless-legs-syndrome"]);
+    assert_eq!(
+        import(vec![c]).record.conditions,
+        vec!["restless-legs-syndrome"]
+    );
 }
 
 #[test]
@@ -322,14 +352,25 @@ fn medicines_by_rxnorm_code() {
         assert_eq!(m.stopped, None);
         assert_eq!(m.dose.as_deref(), Some("0.25 mg at night"));
         let record = out.record.validate(Knowledge::get()).unwrap();
-        assert!(record.medications[0].resolved.is_some(), "{name} is in the catalogue");
+        assert!(
+            record.medications[0].resolved.is_some(),
+            "{name} is in the catalogue"
+        );
     }
 }
 
 #[test]
 fn medicines_by_name_text_display_and_contained_medication() {
-    let by_text = statement("s1", json!({"medicationCodeableConcept": {"text": "Mirapexin 0.18 mg tablets"}}), "active", json!({}));
-    assert_eq!(import(vec![by_text]).record.medications[0].name, "Mirapexin 0.18 mg tablets");
+    let by_text = statement(
+        "s1",
+        json!({"medicationCodeableConcept": {"text": "Mirapexin 0.18 mg tablets"}}),
+        "active",
+        json!({}),
+    );
+    assert_eq!(
+        import(vec![by_text]).record.medications[0].name,
+        "Mirapexin 0.18 mg tablets"
+    );
 
     let by_display = statement(
         "s1",
@@ -338,9 +379,15 @@ fn medicines_by_name_text_display_and_contained_medication() {
         json!({}),
     );
     let out = import(vec![by_display]);
-    assert_eq!(out.record.medications[0].name, "ropinirole 2 MG Oral Tablet");
+    assert_eq!(
+        out.record.medications[0].name,
+        "ropinirole 2 MG Oral Tablet"
+    );
     let record = out.record.validate(Knowledge::get()).unwrap();
-    assert_eq!(record.medications[0].resolved.as_ref().unwrap().0, "ropinirole");
+    assert_eq!(
+        record.medications[0].resolved.as_ref().unwrap().0,
+        "ropinirole"
+    );
 
     let request = json!({
         "resourceType": "MedicationRequest",
@@ -354,7 +401,10 @@ fn medicines_by_name_text_display_and_contained_medication() {
     });
     let out = import(vec![request]);
     let m = &out.record.medications[0];
-    assert_eq!((m.name.as_str(), m.started.as_deref()), ("gabapentin", Some("2026-01-05")));
+    assert_eq!(
+        (m.name.as_str(), m.started.as_deref()),
+        ("gabapentin", Some("2026-01-05"))
+    );
     assert!(out.skipped.is_empty());
 }
 
@@ -378,23 +428,50 @@ fn medication_request_referencing_a_medication_in_the_bundle() {
 #[test]
 fn stopped_medicines_and_skipped_ones() {
     let rx = |code: &str| json!({"medicationCodeableConcept": {"coding": [{"system": RX, "code": code}]}});
-    let stopped = statement("s1", rx("8123"), "stopped", json!({"start": "2024-01-01", "end": "2025-06-30T22:00:00-04:00"}));
+    let stopped = statement(
+        "s1",
+        rx("8123"),
+        "stopped",
+        json!({"start": "2024-01-01", "end": "2025-06-30T22:00:00-04:00"}),
+    );
     let m = &import(vec![stopped]).record.medications[0];
-    assert_eq!((m.started.as_deref(), m.stopped.as_deref()), (Some("2024-01-01"), Some("2025-06-30")));
+    assert_eq!(
+        (m.started.as_deref(), m.stopped.as_deref()),
+        (Some("2024-01-01"), Some("2025-06-30"))
+    );
 
     // An active statement's planned end is not a stop.
-    let active = statement("s1", rx("8123"), "active", json!({"start": "2024-01-01", "end": "2030-01-01"}));
+    let active = statement(
+        "s1",
+        rx("8123"),
+        "active",
+        json!({"start": "2024-01-01", "end": "2030-01-01"}),
+    );
     assert_eq!(import(vec![active]).record.medications[0].stopped, None);
 
     let r = skipped_reason(statement("s1", rx("8123"), "entered-in-error", json!({})));
     assert!(r.contains("entered-in-error"));
-    let r = skipped_reason(statement("s1", rx("8123"), "completed", json!({"start": "2024-01-01"})));
+    let r = skipped_reason(statement(
+        "s1",
+        rx("8123"),
+        "completed",
+        json!({"start": "2024-01-01"}),
+    ));
     assert!(r.contains("no end date"), "{r}");
-    let r = skipped_reason(statement("s1", rx("8123"), "stopped", json!({"start": "2025-01-01", "end": "2024-01-01"})));
+    let r = skipped_reason(statement(
+        "s1",
+        rx("8123"),
+        "stopped",
+        json!({"start": "2025-01-01", "end": "2024-01-01"}),
+    ));
     assert!(r.contains("before"), "{r}");
-    let r = skipped_reason(json!({"resourceType": "MedicationStatement", "id": "s1", "status": "active"}));
+    let r = skipped_reason(
+        json!({"resourceType": "MedicationStatement", "id": "s1", "status": "active"}),
+    );
     assert!(r.contains("no medicationCodeableConcept"), "{r}");
-    let r = skipped_reason(json!({"resourceType": "MedicationRequest", "id": "r1", "status": "draft", "medicationCodeableConcept": {"text": "ropinirole"}}));
+    let r = skipped_reason(
+        json!({"resourceType": "MedicationRequest", "id": "r1", "status": "draft", "medicationCodeableConcept": {"text": "ropinirole"}}),
+    );
     assert!(r.contains("draft"), "{r}");
 }
 
@@ -415,7 +492,12 @@ fn tolerates_unknown_elements_and_reports_every_unused_resource() {
     let skipped: Vec<&str> = out.skipped.iter().map(|s| s.resource.as_str()).collect();
     assert_eq!(
         skipped,
-        ["Encounter/e1", "Observation/bad", "Resource/nothing", "OperationOutcome (entry 4)"]
+        [
+            "Encounter/e1",
+            "Observation/bad",
+            "Resource/nothing",
+            "OperationOutcome (entry 4)"
+        ]
     );
     assert!(out.skipped[1].reason.contains("could not be read"));
 }
@@ -459,7 +541,8 @@ fn a_whole_bundle_validates_and_plans() {
 
 #[test]
 fn resources_serialise_back_with_their_type() {
-    let r: Resource = serde_json::from_value(obs("o1", "2276-4", 45.0, "ng/mL", "2026-03-01")).unwrap();
+    let r: Resource =
+        serde_json::from_value(obs("o1", "2276-4", 45.0, "ng/mL", "2026-03-01")).unwrap();
     let back = serde_json::to_value(&r).unwrap();
     assert_eq!(back["resourceType"], "Observation");
     assert_eq!(back["valueQuantity"]["code"], "ng/mL");
@@ -470,27 +553,57 @@ fn arb_json() -> impl Strategy<Value = Value> {
         Just(Value::Null),
         any::<bool>().prop_map(Value::from),
         any::<i64>().prop_map(Value::from),
-        any::<f64>().prop_filter("finite", |f| f.is_finite()).prop_map(Value::from),
+        any::<f64>()
+            .prop_filter("finite", |f| f.is_finite())
+            .prop_map(Value::from),
         "[a-zA-Z0-9#:/._ -]{0,12}".prop_map(Value::from),
         prop_oneof![
-            Just("2026-03-01T23:30:00-05:00"), Just("2026-03"), Just("2026-13-45"), Just("0001-01-01"),
-            Just("http://loinc.org"), Just("2276-4"), Just("ng/mL"), Just("%"), Just("final"),
-            Just("stopped"), Just("#med"), Just("urn:uuid:aaaa"), Just("Medication/m1"),
-            Just("http://snomed.info/sct"), Just("32914008"), Just("http://www.nlm.nih.gov/research/umls/rxnorm"), Just("8123"),
-        ].prop_map(Value::from),
+            Just("2026-03-01T23:30:00-05:00"),
+            Just("2026-03"),
+            Just("2026-13-45"),
+            Just("0001-01-01"),
+            Just("http://loinc.org"),
+            Just("2276-4"),
+            Just("ng/mL"),
+            Just("%"),
+            Just("final"),
+            Just("stopped"),
+            Just("#med"),
+            Just("urn:uuid:aaaa"),
+            Just("Medication/m1"),
+            Just("http://snomed.info/sct"),
+            Just("32914008"),
+            Just("http://www.nlm.nih.gov/research/umls/rxnorm"),
+            Just("8123"),
+        ]
+        .prop_map(Value::from),
     ];
     leaf.prop_recursive(4, 48, 6, |inner| {
         prop_oneof![
             prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
             prop::collection::btree_map(
                 prop_oneof![
-                    Just("resourceType".to_string()), Just("id".to_string()), Just("status".to_string()),
-                    Just("code".to_string()), Just("coding".to_string()), Just("system".to_string()),
-                    Just("value".to_string()), Just("valueQuantity".to_string()), Just("unit".to_string()),
-                    Just("effectiveDateTime".to_string()), Just("effectivePeriod".to_string()), Just("start".to_string()),
-                    Just("end".to_string()), Just("entry".to_string()), Just("resource".to_string()),
-                    Just("medicationReference".to_string()), Just("reference".to_string()), Just("contained".to_string()),
-                    Just("medicationCodeableConcept".to_string()), Just("birthDate".to_string()), Just("fullUrl".to_string()),
+                    Just("resourceType".to_string()),
+                    Just("id".to_string()),
+                    Just("status".to_string()),
+                    Just("code".to_string()),
+                    Just("coding".to_string()),
+                    Just("system".to_string()),
+                    Just("value".to_string()),
+                    Just("valueQuantity".to_string()),
+                    Just("unit".to_string()),
+                    Just("effectiveDateTime".to_string()),
+                    Just("effectivePeriod".to_string()),
+                    Just("start".to_string()),
+                    Just("end".to_string()),
+                    Just("entry".to_string()),
+                    Just("resource".to_string()),
+                    Just("medicationReference".to_string()),
+                    Just("reference".to_string()),
+                    Just("contained".to_string()),
+                    Just("medicationCodeableConcept".to_string()),
+                    Just("birthDate".to_string()),
+                    Just("fullUrl".to_string()),
                     "[a-z]{1,6}",
                 ],
                 inner,
@@ -504,8 +617,15 @@ fn arb_json() -> impl Strategy<Value = Value> {
 fn arb_resource() -> impl Strategy<Value = Value> {
     (
         prop_oneof![
-            Just("Patient"), Just("Observation"), Just("Condition"), Just("Medication"),
-            Just("MedicationStatement"), Just("MedicationRequest"), Just("OperationOutcome"), Just("Bundle"), Just("Encounter"),
+            Just("Patient"),
+            Just("Observation"),
+            Just("Condition"),
+            Just("Medication"),
+            Just("MedicationStatement"),
+            Just("MedicationRequest"),
+            Just("OperationOutcome"),
+            Just("Bundle"),
+            Just("Encounter"),
         ],
         arb_json(),
     )
@@ -549,4 +669,36 @@ proptest! {
         prop_assert!(used + out.skipped.len() >= n.min(1) || n == 0);
         prop_assert!(out.record.validate(Knowledge::get()).is_ok(), "{:?}", out.record.validate(Knowledge::get()));
     }
+}
+
+#[test]
+fn resources_about_another_person_are_skipped() {
+    let b: Bundle = serde_json::from_value(json!({
+        "resourceType": "Bundle", "type": "searchset",
+        "entry": [
+            {"fullUrl": "https://ehr.example/fhir/Patient/p1", "resource": {"resourceType": "Patient", "id": "p1"}},
+            {"resource": obs("o1", "2276-4", 45.0, "ng/mL", "2026-03-01")},
+            {"resource": {"resourceType": "Patient", "id": "p2"}},
+            {"resource": {
+                "resourceType": "Observation", "id": "o2", "status": "final",
+                "code": {"coding": [{"system": "http://loinc.org", "code": "2276-4"}]},
+                "subject": {"reference": "https://ehr.example/fhir/Patient/p2"},
+                "effectiveDateTime": "2026-03-01",
+                "valueQuantity": {"value": 9.0, "code": "ng/mL"}
+            }},
+            {"resource": {
+                "resourceType": "Observation", "id": "o3", "status": "final",
+                "code": {"coding": [{"system": "http://loinc.org", "code": "2276-4"}]},
+                "subject": {"reference": "https://ehr.example/fhir/Patient/p1/_history/3"},
+                "effectiveDateTime": "2026-03-02",
+                "valueQuantity": {"value": 50.0, "code": "ng/mL"}
+            }}
+        ]
+    })).unwrap();
+    let out = bundle_to_record(&b);
+    let values: Vec<f64> = out.record.labs.iter().map(|l| l.value).collect();
+    assert_eq!(values, [45.0, 50.0]);
+    let skipped: Vec<&str> = out.skipped.iter().map(|s| s.resource.as_str()).collect();
+    assert_eq!(skipped, ["Patient/p2", "Observation/o2"]);
+    assert!(out.skipped[1].reason.contains("another person"));
 }
