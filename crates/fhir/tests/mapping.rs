@@ -532,7 +532,11 @@ fn a_whole_bundle_validates_and_plans() {
     for profile in [Profile::Irlssg2018, Profile::Aasm2024, Profile::Rlsf2021] {
         let assessment = assess(&record, as_of, profile);
         let text = serde_json::to_string(&assessment).unwrap();
-        assert!(!text.is_empty());
+        // The plan uses what was imported: the SSRI that can worsen RLS, the
+        // dopamine agonist and the iron studies.
+        assert!(text.contains("sertraline"), "{profile:?}");
+        assert!(text.contains("pramipexole"), "{profile:?}");
+        assert!(text.contains("ferritin"), "{profile:?}");
     }
     // The record round-trips through willis-record/1 JSON.
     let json = serde_json::to_string(&out.record).unwrap();
