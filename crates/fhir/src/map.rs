@@ -1,0 +1,616 @@
+//! Bundle → `willis-record/1`.
+
+use std::collections::{BTreeSet, HashMap};
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use willis_core::units::{normalise_unit, LabTest};
+use willis_core::{Knowledge, LabFile, MedicationFile, PatientFile, RecordFile, RECORD_FORMAT};
+
+use crate::codes;
+use crate::model::*;
+use crate::system;
+
+/// The result of an import: the record, and everything not used, with why.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Imported {
+    pub record: RecordFile,
+    pub skipped: Vec<Skipped>,
+}
+
+/// A resource (or part of one) that was not used.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Skipped {
+    /// `Type/id`, e.g. `"Observation/abc"`; `Type (entry 3)` when it has no id.
+    pub resource: String,
+    pub reason: String,
+}
+
+/// Maps a Bundle onto a record file. The record always passes
+/// [`RecordFile::validate`]: anything it would refuse is skipped instead.
+pub fn bundle_to_record(bundle: &Bundle) -> Imported {
+    let mut m = Mapper {
+        knowledge: Knowledge::get(),
+        out: Imported {
+            record: RecordFile {
+                format: RECORD_FORMAT.to_string(),
+                ..RecordFile::default()
+            },
+            skipped: Vec::new(),
+        },
+        conditions: BTreeSet::new(),
+        by_url: HashMap::new(),
+        used_medications: BTreeSet::new(),
+        patient_seen: false,
+        person: person_keys(bundle),
+    };
+    // Medication resources in the bundle, by fullUrl and by `Medication/id`.
+    for (i, entry) in bundle.entry.iter().enumerate() {
+        if let Some(Resource::Medication(med)) = &entry.resource {
+            if let Some(url) = &entry.full_url {
+                m.by_url.insert(url.clone(), i);
+            }
+            if let Some(id) = &med.id {
+                m.by_url.insert(format!("Medication/{id}"), i);
+            }
+        }
+    }
+    for (i, entry) in bundle.entry.iter().enumerate() {
+        let Some(resource) = &entry.resource else {
+            m.skip(format!("entry {i}"), "the entry has no resource");
+            continue;
+        };
+        let label = match resource.id() {
+            Some(_) => resource.label(),
+            None => format!("{} (entry {i})", resource.resource_type()),
+        };
+        m.resource(&label, resource, bundle);
+    }
+    // Medications not named by any statement or request.
+    for (i, entry) in bundle.entry.iter().enumerate() {
+        if let Some(r @ Resource::Medication(_)) = &entry.resource {
+            if !m.used_medications.contains(&i) {
+                let label = match r.id() {
+                    Some(_) => r.label(),
+                    None => format!("Medication (entry {i})"),
+                };
+                m.skip(
+                    label,
+                    "no MedicationStatement or MedicationRequest in the bundle names this Medication",
+                );
+            }
+        }
+    }
+    m.out.record.conditions = m.conditions.into_iter().collect();
+    m.out
+}
+
+struct Mapper {
+    knowledge: &'static Knowledge,
+    out: Imported,
+    conditions: BTreeSet<String>,
+    by_url: HashMap<String, usize>,
+    used_medications: BTreeSet<usize>,
+    patient_seen: bool,
+    /// How the person the record is about is referred to (`Patient/id`, fullUrl):
+    /// the first Patient in the bundle, else the first subject named.
+    person: BTreeSet<String>,
+}
+
+/// The keys of the person the record is about; see [`Mapper::person`].
+fn person_keys(bundle: &Bundle) -> BTreeSet<String> {
+    let mut keys = BTreeSet::new();
+    if let Some((entry, p)) = bundle.entry.iter().find_map(|e| match &e.resource {
+        Some(Resource::Patient(p)) => Some((e, p)),
+        _ => None,
+    }) {
+        keys.extend(entry.full_url.as_deref().map(patient_key));
+        keys.extend(p.id.as_ref().map(|id| format!("Patient/{id}")));
+        return keys;
+    }
+    if let Some(first) = bundle
+        .entry
+        .iter()
+        .filter_map(|e| subject(e.resource.as_ref()?))
+        .next()
+    {
+        keys.insert(patient_key(first));
+    }
+    keys
+}
+
+/// `subject.reference` of the resources that are about a person.
+fn subject(r: &Resource) -> Option<&str> {
+    let s = match r {
+        Resource::Observation(o) => o.subject.as_ref(),
+        Resource::Condition(c) => c.subject.as_ref(),
+        Resource::MedicationStatement(m) => m.subject.as_ref(),
+        Resource::MedicationRequest(m) => m.subject.as_ref(),
+        _ => None,
+    };
+    s?.reference.as_deref().filter(|r| !r.trim().is_empty())
+}
+
+/// `https://ehr/fhir/Patient/p1/_history/2` → `Patient/p1`; other references as they are.
+fn patient_key(reference: &str) -> String {
+    let r = reference.trim();
+    let r = r.split("/_history").next().unwrap_or(r);
+    match r.rfind("Patient/") {
+        Some(i) => r[i..].to_string(),
+        None => r.to_string(),
+    }
+}
+
+impl Mapper {
+    fn skip(&mut self, resource: impl Into<String>, reason: impl Into<String>) {
+        self.out.skipped.push(Skipped {
+            resource: resource.into(),
+            reason: reason.into(),
+        });
+    }
+
+    fn resource(&mut self, label: &str, resource: &Resource, bundle: &Bundle) {
+        if let Some(about) = subject(resource) {
+            if !self.person.contains(&patient_key(about)) {
+                let person: Vec<&str> = self.person.iter().map(String::as_str).collect();
+                return self.skip(
+                    label,
+                    format!(
+                        "about another person (subject {about:?}); the record is for {}",
+                        person.join(" / ")
+                    ),
+                );
+            }
+        }
+        match resource {
+            Resource::Patient(p) => self.patient(label, p),
+            Resource::Observation(o) => self.observation(label, o),
+            Resource::Condition(c) => self.condition(label, c),
+            Resource::MedicationStatement(s) => self.statement(label, s, bundle),
+            Resource::MedicationRequest(r) => self.request(label, r, bundle),
+            Resource::Medication(_) => {} // read through the statements and requests
+            Resource::OperationOutcome(o) => {
+                let issues: Vec<String> = o
+                    .issue
+                    .iter()
+                    .map(|i| {
+                        format!(
+                            "{} {}: {}",
+                            i.severity.as_deref().unwrap_or("?"),
+                            i.code.as_deref().unwrap_or("?"),
+                            i.diagnostics.as_deref().unwrap_or("")
+                        )
+                    })
+                    .collect();
+                self.skip(
+                    label,
+                    format!(
+                        "an OperationOutcome is a message, not a fact about the person ({})",
+                        if issues.is_empty() {
+                            "no issues".into()
+                        } else {
+                            issues.join("; ")
+                        }
+                    ),
+                );
+            }
+            Resource::Bundle(_) => self.skip(label, "a Bundle inside a Bundle is not read"),
+            Resource::Unreadable { error, .. } => {
+                self.skip(label, format!("could not be read: {error}"))
+            }
+            Resource::Other { resource_type, .. } => self.skip(
+                label,
+                match resource_type {
+                    Some(t) => format!("Willis does not read {t} resources"),
+                    None => "the resource has no resourceType".to_string(),
+                },
+            ),
+        }
+    }
+
+    fn patient(&mut self, label: &str, p: &Patient) {
+        if self.patient_seen {
+            self.skip(
+                label,
+                "a second Patient; a record holds one person, the first Patient was used",
+            );
+            return;
+        }
+        self.patient_seen = true;
+        let mut file = PatientFile::default();
+        if let Some(b) = &p.birth_date {
+            match fhir_date(b) {
+                Some(d) => file.birth_date = Some(d.format("%Y-%m-%d").to_string()),
+                None => self.skip(
+                    label,
+                    format!("birthDate {b:?} is not a full date (YYYY-MM-DD); left out"),
+                ),
+            }
+        }
+        match p.gender.as_deref() {
+            Some("female") => file.sex = Some("female".into()),
+            Some("male") => file.sex = Some("male".into()),
+            // other / unknown: administrative gender that says nothing of the
+            // sex the ferritin ranges depend on; the record has none.
+            Some("other" | "unknown") | None => {}
+            Some(g) => self.skip(
+                label,
+                format!("gender {g:?} is not a FHIR gender; left out"),
+            ),
+        }
+        self.out.record.patient = Some(file);
+    }
+
+    fn observation(&mut self, label: &str, o: &Observation) {
+        if let Some(s @ ("entered-in-error" | "cancelled" | "preliminary" | "registered")) =
+            o.status.as_deref()
+        {
+            return self.skip(label, format!("status is {s}; only a final result is used"));
+        }
+        let loinc: Vec<&str> = o.code.codes_in(system::LOINC).collect();
+        let Some(test) = loinc.iter().find_map(|c| codes::loinc_test(c)) else {
+            let reason = if loinc.is_empty() {
+                format!("no LOINC code ({})", o.code.describe())
+            } else {
+                format!("LOINC {} is not a test Willis reads", loinc.join(", "))
+            };
+            return self.skip(label, reason);
+        };
+        let Some(q) = &o.value_quantity else {
+            let reason = match (&o.data_absent_reason, &o.value_string) {
+                (Some(why), _) => format!("no value: dataAbsentReason {}", why.describe()),
+                (None, Some(s)) => format!("the value is text ({s:?}), not a number with a unit"),
+                (None, None) => "no valueQuantity".to_string(),
+            };
+            return self.skip(label, format!("{}: {reason}", test.name()));
+        };
+        let Some(value) = q.value.filter(|v| v.is_finite()) else {
+            return self.skip(
+                label,
+                format!("{}: valueQuantity has no value", test.name()),
+            );
+        };
+        if let Some(c) = q.comparator.as_deref().filter(|c| !c.is_empty()) {
+            return self.skip(
+                label,
+                format!(
+                    "{}: the value is a bound ({c}{value}), not a measurement",
+                    test.name()
+                ),
+            );
+        }
+        // The UCUM code first (INTEROP.md 2.4: convert on the code, not the free text).
+        let written = q.code.as_deref().or(q.unit.as_deref()).unwrap_or("");
+        let Some(unit) = core_unit(test, written) else {
+            return self.skip(
+                label,
+                format!(
+                    "{}: unit {written:?} is not accepted; use {}",
+                    test.name(),
+                    test.accepted_units()
+                ),
+            );
+        };
+        let canonical = test.to_canonical(value, &unit).unwrap_or(f64::NAN);
+        let (lo, hi) = test.plausible_range();
+        if !(canonical >= lo && canonical <= hi) {
+            return self.skip(
+                label,
+                format!(
+                    "{}: {value} {unit} is not a plausible result (expected {lo}–{hi} {})",
+                    test.name(),
+                    test.canonical_unit()
+                ),
+            );
+        }
+        let when = o
+            .effective_date_time
+            .as_deref()
+            .or(o.effective_period.as_ref().and_then(|p| p.start.as_deref()))
+            .or(o.effective_instant.as_deref())
+            .or(o.issued.as_deref());
+        let Some(date) = when.and_then(fhir_date) else {
+            let reason = match when {
+                Some(w) => format!("{}: date {w:?} is not a full date", test.name()),
+                None => format!(
+                    "{}: no date (effectiveDateTime, effectivePeriod.start or issued)",
+                    test.name()
+                ),
+            };
+            return self.skip(label, reason);
+        };
+        self.out.record.labs.push(LabFile {
+            test: test.name().to_string(),
+            value,
+            unit,
+            date: date.format("%Y-%m-%d").to_string(),
+            fasting: None,
+            morning: None,
+        });
+    }
+
+    fn condition(&mut self, label: &str, c: &Condition) {
+        let status = |cc: &Option<CodeableConcept>| -> Option<String> {
+            cc.as_ref()
+                .and_then(|cc| cc.coding.iter().find_map(|c| c.code.clone()))
+        };
+        if let Some(v) = status(&c.verification_status) {
+            if v == "entered-in-error" || v == "refuted" {
+                return self.skip(label, format!("verificationStatus is {v}"));
+            }
+        }
+        if let Some(s) = status(&c.clinical_status) {
+            if matches!(s.as_str(), "resolved" | "inactive" | "remission") {
+                return self.skip(
+                    label,
+                    format!("clinicalStatus is {s}; only a current condition is used"),
+                );
+            }
+        } else if c.abatement_date_time.is_some()
+            || c.abatement_period.is_some()
+            || c.abatement_string.is_some()
+            || c.abatement_boolean == Some(true)
+        {
+            return self.skip(label, "the condition has abated (abatement is set)");
+        }
+        let by_code = c
+            .code
+            .codes_in(system::SNOMED)
+            .find_map(codes::snomed_condition)
+            .or_else(|| {
+                c.code
+                    .codes_in(system::ICD10_CM)
+                    .chain(c.code.codes_in(system::ICD10))
+                    .find_map(codes::icd10_condition)
+            });
+        let id = by_code.map(str::to_string).or_else(|| {
+            // A name or code the catalogue knows ("Restless legs", "N18.6").
+            c.code
+                .names()
+                .chain(c.code.coding.iter().filter_map(|c| c.code.as_deref()))
+                .find_map(|n| self.knowledge.condition(n).map(|e| e.id.clone()))
+        });
+        match id {
+            Some(id) => {
+                self.conditions.insert(id);
+            }
+            None => self.skip(
+                label,
+                format!("{} is not a condition Willis knows", c.code.describe()),
+            ),
+        }
+    }
+
+    fn statement(&mut self, label: &str, s: &MedicationStatement, bundle: &Bundle) {
+        if let Some(st @ ("entered-in-error" | "not-taken" | "intended")) = s.status.as_deref() {
+            return self.skip(
+                label,
+                format!("status is {st}; the medicine is not being taken"),
+            );
+        }
+        let Some(name) = self.medicine_name(
+            label,
+            s.medication_codeable_concept.as_ref(),
+            s.medication_reference.as_ref(),
+            &s.contained,
+            bundle,
+        ) else {
+            return;
+        };
+        let start = s
+            .effective_date_time
+            .as_deref()
+            .or(s.effective_period.as_ref().and_then(|p| p.start.as_deref()));
+        let stopped_status = matches!(s.status.as_deref(), Some("stopped" | "completed"));
+        let end = if stopped_status {
+            // The period's end, or "stopped by" the day the statement was made.
+            match s.effective_period.as_ref().and_then(|p| p.end.as_deref()) {
+                Some(e) => Some(e),
+                None => s.date_asserted.as_deref(),
+            }
+        } else {
+            None
+        };
+        if stopped_status && end.is_none() {
+            return self.skip(
+                label,
+                format!(
+                    "{name}: status is {} but there is no end date; Willis would count it as still taken",
+                    s.status.as_deref().unwrap_or_default()
+                ),
+            );
+        }
+        let dose = s.dosage.iter().find_map(|d| d.text.clone());
+        self.push_medication(label, name, dose, start, end);
+    }
+
+    fn request(&mut self, label: &str, r: &MedicationRequest, bundle: &Bundle) {
+        if let Some(st @ ("entered-in-error" | "cancelled" | "draft")) = r.status.as_deref() {
+            return self.skip(label, format!("status is {st}; not a medicine being taken"));
+        }
+        let Some(name) = self.medicine_name(
+            label,
+            r.medication_codeable_concept.as_ref(),
+            r.medication_reference.as_ref(),
+            &r.contained,
+            bundle,
+        ) else {
+            return;
+        };
+        let stopped_status = matches!(r.status.as_deref(), Some("stopped" | "completed"));
+        let end = if stopped_status {
+            r.dispense_request
+                .as_ref()
+                .and_then(|d| d.validity_period.as_ref())
+                .and_then(|p| p.end.as_deref())
+        } else {
+            None
+        };
+        if stopped_status && end.is_none() {
+            return self.skip(
+                label,
+                format!(
+                    "{name}: status is {} but there is no end date; Willis would count it as still taken",
+                    r.status.as_deref().unwrap_or_default()
+                ),
+            );
+        }
+        let dose = r.dosage_instruction.iter().find_map(|d| d.text.clone());
+        self.push_medication(label, name, dose, r.authored_on.as_deref(), end);
+    }
+
+    fn push_medication(
+        &mut self,
+        label: &str,
+        name: String,
+        dose: Option<String>,
+        start: Option<&str>,
+        end: Option<&str>,
+    ) {
+        let mut date = |what: &str, text: Option<&str>| -> Option<NaiveDate> {
+            let text = text?;
+            let d = fhir_date(text);
+            if d.is_none() {
+                self.out.skipped.push(Skipped {
+                    resource: label.to_string(),
+                    reason: format!("{name}: {what} date {text:?} is not a full date; left out"),
+                });
+            }
+            d
+        };
+        let started = date("start", start);
+        let stopped = date("end", end);
+        if let (Some(a), Some(b)) = (started, stopped) {
+            if b < a {
+                return self.skip(label, format!("{name}: stopped {b} is before started {a}"));
+            }
+        }
+        if end.is_some() && stopped.is_none() {
+            return self.skip(
+                label,
+                format!("{name}: stopped, but the end date cannot be read; Willis would count it as still taken"),
+            );
+        }
+        let fmt = |d: NaiveDate| d.format("%Y-%m-%d").to_string();
+        self.out.record.medications.push(MedicationFile {
+            name,
+            dose: dose.filter(|d| !d.trim().is_empty()),
+            started: started.map(fmt),
+            stopped: stopped.map(fmt),
+            outcome: None,
+        });
+    }
+
+    /// The medicine's name: a name written in the resource (or its Medication)
+    /// that the catalogue knows; else the RxNorm ingredient's name; else the
+    /// first name written. `None` (and a skip) when there is none.
+    fn medicine_name(
+        &mut self,
+        label: &str,
+        concept: Option<&CodeableConcept>,
+        reference: Option<&Reference>,
+        contained: &[Resource],
+        bundle: &Bundle,
+    ) -> Option<String> {
+        let concept: Option<CodeableConcept> = match (concept, reference) {
+            (Some(c), _) => Some(c.clone()),
+            (None, Some(r)) => self.resolve_medication(r, contained, bundle),
+            (None, None) => None,
+        };
+        let Some(concept) = concept else {
+            let reason = match reference.and_then(|r| r.reference.as_deref()) {
+                Some(r) => {
+                    format!("medicationReference {r:?} is not in the resource or the bundle")
+                }
+                None => "no medicationCodeableConcept or medicationReference".to_string(),
+            };
+            self.skip(label, reason);
+            return None;
+        };
+        let names: Vec<&str> = concept.names().map(str::trim).collect();
+        if let Some(known) = names
+            .iter()
+            .find(|n| !self.knowledge.ingredients(n).is_empty())
+        {
+            return Some(known.to_string());
+        }
+        if let Some(generic) = concept
+            .codes_in(system::RXNORM)
+            .find_map(codes::rxnorm_ingredient)
+        {
+            return Some(generic.to_string());
+        }
+        if let Some(first) = names.first() {
+            return Some(first.to_string());
+        }
+        self.skip(
+            label,
+            format!(
+                "{} is not a medicine Willis knows and has no name",
+                concept.describe()
+            ),
+        );
+        None
+    }
+
+    fn resolve_medication(
+        &mut self,
+        r: &Reference,
+        contained: &[Resource],
+        bundle: &Bundle,
+    ) -> Option<CodeableConcept> {
+        let target = r.reference.as_deref()?;
+        if let Some(local) = target.strip_prefix('#') {
+            return contained.iter().find_map(|c| match c {
+                Resource::Medication(m) if m.id.as_deref() == Some(local) => Some(m.code.clone()),
+                _ => None,
+            });
+        }
+        // `Medication/id`, an absolute URL ending in it, or a `urn:uuid:` fullUrl.
+        let index = self.by_url.get(target).copied().or_else(|| {
+            let tail: Vec<&str> = target.rsplitn(3, '/').collect();
+            match tail.as_slice() {
+                [id, "Medication", ..] => self.by_url.get(&format!("Medication/{id}")).copied(),
+                _ => None,
+            }
+        })?;
+        self.used_medications.insert(index);
+        match &bundle.entry.get(index)?.resource {
+            Some(Resource::Medication(m)) => Some(m.code.clone()),
+            _ => None,
+        }
+    }
+}
+
+/// The calendar day of a FHIR `date`, `dateTime` or `instant`, as written in
+/// its own offset (see the crate documentation). `None` for a partial date
+/// (`2026`, `2026-03`) or anything else that is not a day Willis accepts.
+pub(crate) fn fhir_date(text: &str) -> Option<NaiveDate> {
+    let text = text.trim();
+    let day = text.get(..10)?;
+    let rest = &text[10..];
+    if !(rest.is_empty() || rest.starts_with('T')) {
+        return None;
+    }
+    NaiveDate::parse_from_str(day, "%Y-%m-%d")
+        .ok()
+        .filter(|d| (1900..=2200).contains(&chrono::Datelike::year(d)))
+}
+
+/// The spelling willis-core accepts for a UCUM code (or printed unit), if the
+/// test accepts it at all.
+fn core_unit(test: LabTest, ucum: &str) -> Option<String> {
+    let ucum = ucum.trim();
+    // UCUM spellings core's normaliser does not know.
+    let spelled = match ucum {
+        "mL/min/{1.73_m2}" | "mL/min/1.73.m2" | "mL/min/{1.73m2}" | "mL/min/1.73/m2" => {
+            "mL/min/1.73m2"
+        }
+        "ug/dL" => "µg/dL",
+        "ug/L" => "µg/L",
+        "umol/L" => "µmol/L",
+        other => other,
+    };
+    let unit = normalise_unit(spelled);
+    test.to_canonical(1.0, &unit).ok().map(|_| unit)
+}

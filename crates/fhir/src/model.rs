@@ -1,0 +1,445 @@
+//! A small, tolerant serde model of the FHIR R4 (4.0.1) resources Willis reads.
+//!
+//! Tolerant means: unknown elements are ignored (no `deny_unknown_fields`), every
+//! element is optional (`#[serde(default)]`), and a resource of a type Willis does
+//! not model, or a known type whose JSON does not fit the model, still reads as
+//! [`Resource::Other`] or [`Resource::Unreadable`] so the mapping can say why it
+//! was not used. Only the resources Willis needs are modelled, and of them only
+//! the elements it reads.
+
+use serde::de::Error as _;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde_json::Value;
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct Coding {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub system: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub display: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct CodeableConcept {
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub coding: Vec<Coding>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+}
+
+impl CodeableConcept {
+    /// The codes of this concept in `system`.
+    pub fn codes_in<'a>(&'a self, system: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.coding
+            .iter()
+            .filter(move |c| c.system.as_deref() == Some(system))
+            .filter_map(|c| c.code.as_deref())
+    }
+
+    /// `text`, then each coding's `display`: the names people wrote.
+    pub fn names(&self) -> impl Iterator<Item = &str> + '_ {
+        self.text
+            .as_deref()
+            .into_iter()
+            .chain(self.coding.iter().filter_map(|c| c.display.as_deref()))
+            .filter(|s| !s.trim().is_empty())
+    }
+
+    /// A short description for messages: the first name or code.
+    pub fn describe(&self) -> String {
+        if let Some(name) = self.names().next() {
+            return format!("{name:?}");
+        }
+        let codes: Vec<String> = self
+            .coding
+            .iter()
+            .filter_map(|c| {
+                c.code.as_deref().map(|code| match c.system.as_deref() {
+                    Some(s) => format!("{s}|{code}"),
+                    None => code.to_string(),
+                })
+            })
+            .collect();
+        if codes.is_empty() {
+            "no code".to_string()
+        } else {
+            codes.join(", ")
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct Reference {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reference: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub display: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct Quantity {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub comparator: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unit: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub system: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct Period {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub start: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub end: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct Dosage {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct Patient {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// `male | female | other | unknown` (administrative gender).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub gender: Option<String>,
+    /// FHIR `date`: `YYYY`, `YYYY-MM` or `YYYY-MM-DD`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub birth_date: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct Observation {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub category: Vec<CodeableConcept>,
+    pub code: CodeableConcept,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subject: Option<Reference>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub effective_date_time: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub effective_period: Option<Period>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub effective_instant: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub issued: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value_quantity: Option<Quantity>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value_string: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data_absent_reason: Option<CodeableConcept>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct Condition {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub clinical_status: Option<CodeableConcept>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub verification_status: Option<CodeableConcept>,
+    pub code: CodeableConcept,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subject: Option<Reference>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub onset_date_time: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub abatement_date_time: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub abatement_period: Option<Period>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub abatement_string: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub abatement_boolean: Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct Medication {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    pub code: CodeableConcept,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct MedicationStatement {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub contained: Vec<Resource>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub medication_codeable_concept: Option<CodeableConcept>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub medication_reference: Option<Reference>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subject: Option<Reference>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub effective_date_time: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub effective_period: Option<Period>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub date_asserted: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub dosage: Vec<Dosage>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub reason_code: Vec<CodeableConcept>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct DispenseRequest {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub validity_period: Option<Period>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct MedicationRequest {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub contained: Vec<Resource>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub intent: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub medication_codeable_concept: Option<CodeableConcept>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub medication_reference: Option<Reference>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subject: Option<Reference>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub authored_on: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub dosage_instruction: Vec<Dosage>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dispense_request: Option<DispenseRequest>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct OperationOutcomeIssue {
+    /// `fatal | error | warning | information`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub severity: Option<String>,
+    /// An IssueType code such as `invalid`, `not-supported`, `processing`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub diagnostics: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub expression: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct OperationOutcome {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    pub issue: Vec<OperationOutcomeIssue>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct BundleEntry {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub full_url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resource: Option<Resource>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct Bundle {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// `searchset | collection | transaction | ...`.
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub entry: Vec<BundleEntry>,
+}
+
+/// A FHIR resource, by its `resourceType`.
+///
+/// Deserialising never fails on a JSON object: a type Willis does not model is
+/// [`Resource::Other`], and a modelled type whose elements have the wrong JSON
+/// shape is [`Resource::Unreadable`] with serde's message, so one odd resource
+/// does not lose the whole Bundle.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Resource {
+    Patient(Patient),
+    Observation(Observation),
+    Condition(Condition),
+    Medication(Medication),
+    MedicationStatement(MedicationStatement),
+    MedicationRequest(MedicationRequest),
+    OperationOutcome(OperationOutcome),
+    Bundle(Box<Bundle>),
+    /// Any other `resourceType` (or none), kept as JSON.
+    Other {
+        resource_type: Option<String>,
+        json: Value,
+    },
+    /// A modelled type whose JSON did not fit the model.
+    Unreadable {
+        resource_type: String,
+        id: Option<String>,
+        error: String,
+        json: Value,
+    },
+}
+
+impl Resource {
+    /// The `resourceType`, or `"Resource"` when there is none.
+    pub fn resource_type(&self) -> &str {
+        match self {
+            Resource::Patient(_) => "Patient",
+            Resource::Observation(_) => "Observation",
+            Resource::Condition(_) => "Condition",
+            Resource::Medication(_) => "Medication",
+            Resource::MedicationStatement(_) => "MedicationStatement",
+            Resource::MedicationRequest(_) => "MedicationRequest",
+            Resource::OperationOutcome(_) => "OperationOutcome",
+            Resource::Bundle(_) => "Bundle",
+            Resource::Other { resource_type, .. } => resource_type.as_deref().unwrap_or("Resource"),
+            Resource::Unreadable { resource_type, .. } => resource_type,
+        }
+    }
+
+    /// The logical `id`, if any.
+    pub fn id(&self) -> Option<&str> {
+        match self {
+            Resource::Patient(r) => r.id.as_deref(),
+            Resource::Observation(r) => r.id.as_deref(),
+            Resource::Condition(r) => r.id.as_deref(),
+            Resource::Medication(r) => r.id.as_deref(),
+            Resource::MedicationStatement(r) => r.id.as_deref(),
+            Resource::MedicationRequest(r) => r.id.as_deref(),
+            Resource::OperationOutcome(r) => r.id.as_deref(),
+            Resource::Bundle(r) => r.id.as_deref(),
+            Resource::Other { json, .. } => json.get("id").and_then(Value::as_str),
+            Resource::Unreadable { id, .. } => id.as_deref(),
+        }
+    }
+
+    /// `Type/id`, or `Type` with the position when there is no id.
+    pub fn label(&self) -> String {
+        match self.id() {
+            Some(id) => format!("{}/{id}", self.resource_type()),
+            None => self.resource_type().to_string(),
+        }
+    }
+
+    /// Reads a resource from JSON; see the type's documentation.
+    pub fn from_json(json: Value) -> Result<Resource, String> {
+        if !json.is_object() {
+            return Err(format!("a resource must be a JSON object, not {json}"));
+        }
+        let resource_type = json
+            .get("resourceType")
+            .and_then(Value::as_str)
+            .map(str::to_string);
+        fn typed<T: serde::de::DeserializeOwned>(
+            json: &Value,
+            wrap: fn(T) -> Resource,
+        ) -> Result<Resource, String> {
+            serde_json::from_value::<T>(json.clone())
+                .map(wrap)
+                .map_err(|e| e.to_string())
+        }
+        let read = match resource_type.as_deref() {
+            Some("Patient") => typed(&json, Resource::Patient),
+            Some("Observation") => typed(&json, Resource::Observation),
+            Some("Condition") => typed(&json, Resource::Condition),
+            Some("Medication") => typed(&json, Resource::Medication),
+            Some("MedicationStatement") => typed(&json, Resource::MedicationStatement),
+            Some("MedicationRequest") => typed(&json, Resource::MedicationRequest),
+            Some("OperationOutcome") => typed(&json, Resource::OperationOutcome),
+            Some("Bundle") => typed(&json, |b: Bundle| Resource::Bundle(Box::new(b))),
+            _ => {
+                return Ok(Resource::Other {
+                    resource_type,
+                    json,
+                })
+            }
+        };
+        Ok(read.unwrap_or_else(|error| Resource::Unreadable {
+            resource_type: resource_type.unwrap_or_default(),
+            id: json.get("id").and_then(Value::as_str).map(str::to_string),
+            error,
+            json,
+        }))
+    }
+
+    /// The resource as FHIR JSON, with its `resourceType`.
+    pub fn to_json(&self) -> Value {
+        fn with_type<T: Serialize>(r: &T, kind: &str) -> Value {
+            let mut v = serde_json::to_value(r).unwrap_or(Value::Null);
+            if let Value::Object(map) = &mut v {
+                map.insert("resourceType".into(), Value::String(kind.into()));
+            }
+            v
+        }
+        let kind = self.resource_type();
+        match self {
+            Resource::Patient(r) => with_type(r, kind),
+            Resource::Observation(r) => with_type(r, kind),
+            Resource::Condition(r) => with_type(r, kind),
+            Resource::Medication(r) => with_type(r, kind),
+            Resource::MedicationStatement(r) => with_type(r, kind),
+            Resource::MedicationRequest(r) => with_type(r, kind),
+            Resource::OperationOutcome(r) => with_type(r, kind),
+            Resource::Bundle(r) => with_type(r.as_ref(), kind),
+            Resource::Other { json, .. } | Resource::Unreadable { json, .. } => json.clone(),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Resource {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let json = Value::deserialize(deserializer)?;
+        Resource::from_json(json).map_err(D::Error::custom)
+    }
+}
+
+impl Serialize for Resource {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.to_json().serialize(serializer)
+    }
+}
+
+impl Bundle {
+    /// Reads a Bundle from FHIR JSON text.
+    pub fn from_json_str(text: &str) -> Result<Bundle, serde_json::Error> {
+        serde_json::from_str(text)
+    }
+}
