@@ -9,6 +9,7 @@ mod reminders;
 mod sharing;
 mod trends;
 
+use super::person::show_number as num;
 use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -91,16 +92,6 @@ fn field_of<'a>(message: &str, fields: &[&'a str]) -> Option<&'a str> {
 /// A date as people read it: `14 Mar 2026`.
 fn day(d: chrono::NaiveDate) -> String {
     d.format("%-d %b %Y").to_string()
-}
-
-/// A number without a needless `.0`.
-fn num(v: f64) -> String {
-    if v.fract() == 0.0 && v.abs() < 1e15 {
-        format!("{v:.0}")
-    } else {
-        let text = format!("{v:.2}");
-        text.trim_end_matches('0').trim_end_matches('.').to_string()
-    }
 }
 
 /// `?as_of=…&guideline=…` to pass on to a linked rendering.

@@ -342,14 +342,9 @@ pub fn show_date(text: &str) -> String {
         .unwrap_or_else(|_| text.to_string())
 }
 
-/// A number without a needless ".0".
+/// A number as people write it (the letter's form: no trailing zeros).
 pub fn show_number(v: f64) -> String {
-    if v.fract() == 0.0 && v.abs() < 1e15 {
-        format!("{v:.0}")
-    } else {
-        let s = format!("{v:.2}");
-        s.trim_end_matches('0').trim_end_matches('.').to_string()
-    }
+    willis_report::letter::ranges::num(v)
 }
 
 /// An outcome for people.

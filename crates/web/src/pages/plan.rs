@@ -254,11 +254,11 @@ fn summary(a: &Assessment) -> Markup {
                 dt { "Diagnosis" } dd { (diagnosis) }
                 dt { "Pathway" } dd { (a.pathway.name()) }
                 @if let Some(f) = a.iron.ferritin_ug_per_l {
-                    dt { "Ferritin" } dd { (fmt(f)) " µg/L"
+                    dt { "Ferritin" } dd { (super::person::show_number(f)) " µg/L"
                         @if let Some(d) = a.iron.measured_on { " (" (d) ")" } }
                 }
                 @if let Some(t) = a.iron.tsat_percent {
-                    dt { "Transferrin saturation" } dd { (fmt(t)) " %"
+                    dt { "Transferrin saturation" } dd { (super::person::show_number(t)) " %"
                         @if let Some(b) = &a.iron.tsat_basis { " (" (b) ")" } }
                 }
                 @if let Some(total) = a.severity.irls_total {
@@ -266,14 +266,6 @@ fn summary(a: &Assessment) -> Markup {
                 }
             }
         }
-    }
-}
-
-fn fmt(v: f64) -> String {
-    if v.fract() == 0.0 {
-        format!("{v:.0}")
-    } else {
-        format!("{v:.1}")
     }
 }
 
