@@ -15,6 +15,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod cds;
 pub mod error;
 pub mod pages;
 pub mod security;
