@@ -17,6 +17,8 @@
 
 pub mod error;
 pub mod facts;
+pub mod input;
+mod record_import;
 pub mod validate;
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -27,6 +29,7 @@ use willis_store::{
 };
 
 pub use error::{AppError, Result};
+pub use record_import::RecordImport;
 
 /// The most people one import adds.
 pub const MAX_IMPORT_PEOPLE: usize = 100;
@@ -327,30 +330,58 @@ impl<S: Store> App<S> {
         facts: Vec<(NaiveDate, Payload)>,
         clock: Clock,
     ) -> Result<Vec<Entry>> {
-        let (now, today) = (clock.now, clock.today);
-        self.authorize(user, person, Access::Write, now).await?;
-        let mut journal = self.store.entries(person).await?;
-        let mut entries = Vec::new();
-        for (effective, payload) in facts {
-            let entry = NewEntry::new(person, user, effective, payload);
-            validate::check_entry(&entry, &journal, today)?;
-            // Later facts are checked beside the earlier ones of the batch.
-            journal.push(Entry {
-                id: EntryId(journal.iter().map(|e| e.id.0).max().unwrap_or(0) + 1),
-                person_id: person,
-                effective,
-                payload: entry.payload.clone(),
-                recorded_at: now,
-                recorded_by: user,
-                supersedes: None,
-            });
-            entries.push(entry);
-        }
+        self.authorize(user, person, Access::Write, clock.now)
+            .await?;
+        let entries = self.check_many(person, user, &facts, clock).await?;
         Ok(self
             .store
             .append_many_audited(entries, &self.actor(user))
             .await?)
     }
+
+    /// Validates a batch of facts against the person's journal, each beside
+    /// the journal and the earlier facts of the batch; writes nothing.
+    async fn check_many(
+        &self,
+        person: PersonId,
+        user: UserId,
+        facts: &[(NaiveDate, Payload)],
+        clock: Clock,
+    ) -> Result<Vec<NewEntry>> {
+        let journal = self.store.entries(person).await?;
+        check_batch(journal, person, user, facts, clock)
+    }
+}
+
+/// Validates a batch of facts beside a journal, each also beside the earlier
+/// facts of the batch.
+fn check_batch(
+    mut journal: Vec<Entry>,
+    person: PersonId,
+    user: UserId,
+    facts: &[(NaiveDate, Payload)],
+    clock: Clock,
+) -> Result<Vec<NewEntry>> {
+    let mut entries = Vec::new();
+    for (effective, payload) in facts {
+        let entry = NewEntry::new(person, user, *effective, payload.clone());
+        validate::check_entry(&entry, &journal, clock.today)?;
+        // Later facts are checked beside the earlier ones of the batch.
+        journal.push(Entry {
+            id: EntryId(journal.iter().map(|e| e.id.0).max().unwrap_or(0) + 1),
+            person_id: person,
+            effective: *effective,
+            payload: entry.payload.clone(),
+            recorded_at: clock.now,
+            recorded_by: user,
+            supersedes: None,
+        });
+        entries.push(entry);
+    }
+    Ok(entries)
+}
+
+impl<S: Store> App<S> {
 
     /// Replaces entry `old` with a corrected fact of the same kind.
     pub async fn correct(

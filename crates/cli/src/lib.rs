@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Context as _;
 use chrono::NaiveDate;
 use clap::{Parser, Subcommand, ValueEnum};
-use willis_core::{assess, read_record_on, Profile, Record};
+use willis_core::{assess, Profile, Record};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -63,13 +63,26 @@ pub enum Command {
         #[command(subcommand)]
         entry: tracker::LogCmd,
     },
-    /// Write the whole journal, full history, to standard output.
+    /// Write the whole journal, full history, to standard output; or, with
+    /// `--format fhir`, the person's record (or FILE's) as a FHIR R4 Bundle.
     Export {
         #[arg(long, value_enum, default_value_t = tracker::ExportFormat::Json)]
         format: tracker::ExportFormat,
+        /// With `--format fhir`: the record file (or Bundle) to write as a
+        /// Bundle instead of the journal.
+        file: Option<PathBuf>,
     },
-    /// Restore a `willis export` backup into an empty database (all or nothing).
-    Import { file: PathBuf },
+    /// Add a FHIR R4 Bundle or a record file to the person's journal (facts
+    /// already there are not added twice), or restore a `willis export`
+    /// backup into an empty database (all or nothing). The kind is read from
+    /// the file's content.
+    Import {
+        file: PathBuf,
+        /// Check everything and list what would be imported (and what was
+        /// skipped, and why) without changing the journal.
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// The diagnostic questionnaire: asks in plain words, writes a record (or
     /// journal entries with --db), and shows the plan.
     Check(check::CheckArgs),
@@ -135,9 +148,11 @@ pub struct PlanArgs {
     pub guideline: Guideline,
 }
 
-/// The record to plan from and the plan's date: a record file (facts dated
-/// after today are refused), or the journal for `--as-of` as known at
-/// `--known-at`. The one place where plan, letter and remind read their input.
+/// The record to plan from and the plan's date: a record file or a FHIR
+/// Bundle (facts dated after today are refused; what a Bundle holds that
+/// cannot be used is listed on standard error), or the journal for `--as-of`
+/// as known at `--known-at`. The one place where plan, letter and remind read
+/// their input.
 pub fn record_and_date(
     file: Option<&Path>,
     when: &clock::When,
@@ -148,11 +163,33 @@ pub fn record_and_date(
     let record = match file {
         Some(file) => {
             when.for_file()?;
-            read_record_on(file, today)?
+            let input = willis_app::input::from_path(file)?;
+            report_skipped(file, &input.skipped, &mut std::io::stderr())?;
+            input.file.validate_on(willis_core::Knowledge::get(), today)?
         }
         None => tracker::Session::open(db)?.record(as_of, when.known_at)?,
     };
     Ok((record, as_of))
+}
+
+/// Lists, one per line, what a Bundle held that was not used.
+pub fn report_skipped(
+    file: &Path,
+    skipped: &[willis_fhir::Skipped],
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
+    if !skipped.is_empty() {
+        writeln!(
+            out,
+            "{}: {} item(s) of the Bundle not used:",
+            file.display(),
+            skipped.len()
+        )?;
+    }
+    for s in skipped {
+        writeln!(out, "  not used: {}: {}", s.resource, s.reason)?;
+    }
+    Ok(())
 }
 
 /// Runs a parsed command line, writing the result to `out`.
@@ -168,8 +205,8 @@ pub fn run(cli: Cli, out: &mut dyn Write, colour: bool) -> anyhow::Result<()> {
             tracker::history(&Session::open(&cli.db)?, *since, *known_at, out)
         }
         Command::Undo => tracker::undo(&Session::open(&cli.db)?, out),
-        Command::Export { format } => tracker::export(&Session::open(&cli.db)?, *format, out),
-        Command::Import { file } => tracker::import(&cli.db, file, out),
+        Command::Export { format, file } => tracker::export(&cli.db, *format, file.as_deref(), out),
+        Command::Import { file, dry_run } => tracker::import(&cli.db, file, *dry_run, out),
         Command::Person { action } => tracker::person(&Session::open(&cli.db)?, action, out),
         Command::Check(args) => check::run(args, &cli.db, out, colour),
         Command::Letter(args) => letter::run(args, &cli.db, out),

@@ -179,10 +179,12 @@ impl PlanQuery {
     }
 }
 
-/// Assess a record without storing anything.
+/// Assess a record (or a FHIR R4 Bundle) without storing anything. For a
+/// Bundle, the `Willis-Skipped` header counts the resources (or parts) not
+/// used; `willis import --dry-run` lists them with the reasons.
 #[utoipa::path(post, path = "/api/v1/assess", tag = "willis",
     params(PlanQuery),
-    request_body(content = serde_json::Value, description = "a willis-record/1 object"),
+    request_body(content = serde_json::Value, description = "a willis-record/1 object, or a FHIR R4 Bundle"),
     responses((status = 200, description = "a willis-assessment/1 object", body = serde_json::Value),
         (status = 422, description = "the record is not valid", body = ErrorBody)))]
 async fn assess_record(
@@ -194,13 +196,21 @@ async fn assess_record(
         .map_err(|_| ApiError::new(StatusCode::BAD_REQUEST, "the body is not UTF-8 text"))?;
     let when = q.when(&web)?;
     let profile = q.profile()?;
-    let file = willis_core::parse::record_file_from_json(text)
-        .map_err(|e| ApiError::invalid(e.to_string()))?;
-    let record = file
+    let input =
+        willis_app::input::from_json(text).map_err(|e| ApiError::invalid(e.to_string()))?;
+    let record = input
+        .file
         .validate_on(Knowledge::get(), web.today())
         .map_err(|e| ApiError::invalid(e.to_string()))?;
     let assessment = assess(&record, when.as_of, profile);
-    Ok(Json(assessment).into_response())
+    let mut response = Json(assessment).into_response();
+    if input.source == willis_app::input::Source::Bundle {
+        response.headers_mut().insert(
+            "willis-skipped",
+            axum::http::HeaderValue::from(input.skipped.len()),
+        );
+    }
+    Ok(response)
 }
 
 /// A user name and password.

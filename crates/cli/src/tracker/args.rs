@@ -353,6 +353,8 @@ pub enum ExportFormat {
     Json,
     /// One row per journal entry, for a spreadsheet.
     Csv,
+    /// The person's record today (or a record file's) as a FHIR R4 Bundle.
+    Fhir,
 }
 
 #[derive(Debug, Clone, Subcommand)]

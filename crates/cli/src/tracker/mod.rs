@@ -454,8 +454,25 @@ pub fn person(session: &Session, cmd: &PersonCmd, out: &mut dyn Write) -> anyhow
     Ok(())
 }
 
-/// `willis export`: the whole database, history included.
-pub fn export(session: &Session, format: ExportFormat, out: &mut dyn Write) -> anyhow::Result<()> {
+/// `willis export`: the whole database, history included (`json`, `csv`);
+/// or, with `--format fhir`, the person's record as of today (or the record
+/// file `file`) as a FHIR R4 Bundle.
+pub fn export(
+    args: &DbArgs,
+    format: ExportFormat,
+    file: Option<&Path>,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
+    if format == ExportFormat::Fhir {
+        return export_fhir(args, file, out);
+    }
+    if let Some(file) = file {
+        bail!(
+            "{}: a file is exported only as a FHIR Bundle (--format fhir); `willis export` alone writes the journal",
+            file.display()
+        );
+    }
+    let session = Session::open(args)?;
     let backup = session.block(session.app.export(session.user.id))?;
     match format {
         ExportFormat::Json => {
@@ -504,21 +521,164 @@ pub fn export(session: &Session, format: ExportFormat, out: &mut dyn Write) -> a
     Ok(())
 }
 
-/// `willis import FILE`: a backup into an empty database, all or nothing. The
-/// database is opened without creating the local user, so that it stays empty.
-pub fn import(args: &DbArgs, file: &Path, out: &mut dyn Write) -> anyhow::Result<()> {
+/// `--format fhir`: a record (the journal's today, or a file's) as a Bundle.
+fn export_fhir(args: &DbArgs, file: Option<&Path>, out: &mut dyn Write) -> anyhow::Result<()> {
+    let today = crate::clock::today()?;
+    let record = match file {
+        Some(path) => {
+            let input = willis_app::input::from_path(path)?;
+            crate::report_skipped(path, &input.skipped, &mut std::io::stderr())?;
+            // Only what plans: a file that does not validate is not exported.
+            input
+                .file
+                .validate_on(willis_core::Knowledge::get(), today)?;
+            input.file
+        }
+        None => {
+            let session = Session::open(args)?;
+            let person = session.person()?;
+            let when = When {
+                as_of: today,
+                known_at: None,
+            };
+            session.block(session.app.record_file(
+                session.user.id,
+                person.id,
+                when,
+                willis_store::now(),
+            ))?
+        }
+    };
+    let bundle = willis_fhir::record_to_bundle(&record);
+    serde_json::to_writer_pretty(&mut *out, &bundle).context("cannot write the Bundle")?;
+    writeln!(out)?;
+    Ok(())
+}
+
+/// What `willis import` was given, told by content.
+enum ImportKind {
+    /// A FHIR Bundle or a willis-record/1 file: added to the person's journal.
+    Record,
+    /// A `willis export` backup: restored into an empty database.
+    Backup,
+}
+
+fn import_kind(file: &Path, text: &str) -> anyhow::Result<ImportKind> {
+    if file
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("toml"))
+        || willis_fhir::is_bundle(text)
+    {
+        return Ok(ImportKind::Record);
+    }
+    #[derive(serde::Deserialize)]
+    struct Peek {
+        format: Option<String>,
+    }
+    let format = serde_json::from_str::<Peek>(text)
+        .ok()
+        .and_then(|p| p.format)
+        .unwrap_or_default();
+    if format == willis_core::RECORD_FORMAT {
+        Ok(ImportKind::Record)
+    } else if format.starts_with("willis-backup") {
+        Ok(ImportKind::Backup)
+    } else {
+        bail!(
+            "{} is not a FHIR Bundle (\"resourceType\": \"Bundle\"), a record file (\"format\": \"{}\") or a willis backup (\"format\": \"{}\")",
+            file.display(),
+            willis_core::RECORD_FORMAT,
+            willis_store::BACKUP_FORMAT
+        )
+    }
+}
+
+/// `willis import FILE [--dry-run]`: a Bundle or record file into the
+/// person's journal, or a backup into an empty database.
+pub fn import(args: &DbArgs, file: &Path, dry_run: bool, out: &mut dyn Write) -> anyhow::Result<()> {
     let size = std::fs::metadata(file)
         .with_context(|| format!("cannot read {}", file.display()))?
         .len();
     if size > MAX_IMPORT_BYTES {
         bail!(
-            "{} is {size} bytes; backups over {MAX_IMPORT_BYTES} bytes are refused",
+            "{} is {size} bytes; files over {MAX_IMPORT_BYTES} bytes are refused",
             file.display()
         );
     }
     let text =
         std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
-    let mut de = serde_json::Deserializer::from_str(&text);
+    match import_kind(file, &text)? {
+        ImportKind::Record => import_record(args, file, dry_run, out),
+        ImportKind::Backup => import_backup(args, file, &text, dry_run, out),
+    }
+}
+
+/// A Bundle or record file into the person's journal.
+fn import_record(
+    args: &DbArgs,
+    file: &Path,
+    dry_run: bool,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
+    let input = willis_app::input::from_path(file)?;
+    let session = Session::open(args)?;
+    let person = session.person()?;
+    let clock = Clock {
+        now: willis_store::now(),
+        today: crate::clock::today()?,
+    };
+    let done = session.block(session.app.import_record(
+        session.user.id,
+        person.id,
+        &input.file,
+        dry_run,
+        clock,
+    ))?;
+    let what = match input.source {
+        willis_app::input::Source::Bundle => "FHIR Bundle",
+        willis_app::input::Source::Record => "record file",
+    };
+    let verb = if dry_run { "would add" } else { "added" };
+    writeln!(
+        out,
+        "{} ({what}): {verb} {} entries to the journal of {}{}",
+        file.display(),
+        done.added.len(),
+        person.display_name,
+        if dry_run { " (dry run: nothing was changed)" } else { "" }
+    )?;
+    for (day, fact) in &done.added {
+        writeln!(out, "  {verb}: {}  {}", date_text(*day), fact.summary())?;
+    }
+    if !done.already.is_empty() {
+        writeln!(
+            out,
+            "{} already in the journal, not added again:",
+            done.already.len()
+        )?;
+        for (day, fact) in &done.already {
+            writeln!(out, "  already there: {}  {}", date_text(*day), fact.summary())?;
+        }
+    }
+    if !input.skipped.is_empty() {
+        writeln!(out, "{} not used:", input.skipped.len())?;
+        for s in &input.skipped {
+            writeln!(out, "  skipped: {}: {}", s.resource, s.reason)?;
+        }
+    }
+    Ok(())
+}
+
+/// A backup into an empty database, all or nothing. The database is opened
+/// without creating the local user, so that it stays empty.
+fn import_backup(
+    args: &DbArgs,
+    file: &Path,
+    text: &str,
+    dry_run: bool,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
+    let mut de = serde_json::Deserializer::from_str(text);
     let backup: Backup = serde_path_to_error::deserialize(&mut de).map_err(|e| {
         anyhow!(
             "{} is not a willis backup: {}: {}",
@@ -534,6 +694,16 @@ pub fn import(args: &DbArgs, file: &Path, out: &mut dyn Write) -> anyhow::Result
             backup.format,
             willis_store::BACKUP_FORMAT
         );
+    }
+    if dry_run {
+        writeln!(
+            out,
+            "{} is a willis backup of {} people and {} journal entries; `willis import` without --dry-run restores it into an empty database",
+            file.display(),
+            backup.people.len(),
+            backup.entries.len()
+        )?;
+        return Ok(());
     }
     let (runtime, app) = connect(args)?;
     runtime.block_on(app.import(&backup))?;

@@ -1,0 +1,123 @@
+//! One reader for everything handed to Willis as "a record": a
+//! `willis-record/1` file (JSON, or TOML) or a FHIR R4 Bundle, told apart by
+//! what the text holds, not by the file's name. Every front end that accepts a
+//! record (the command line's `plan`, `letter`, `remind`, `import`; the API's
+//! assess call; the web app's import page) reads it here.
+//!
+//! A Bundle is mapped by `willis_fhir`; what it could not use is kept in
+//! [`Input::skipped`] for the front end to show. Nothing is dropped silently.
+
+use std::path::Path;
+
+use willis_core::parse::{record_file_from_json, record_file_from_toml, MAX_RECORD_BYTES};
+use willis_core::{RecordError, RecordFile};
+use willis_fhir::Skipped;
+
+/// What the text was.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// A `willis-record/1` file.
+    Record,
+    /// A FHIR R4 Bundle.
+    Bundle,
+}
+
+/// A record read from text, not yet validated.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Input {
+    pub file: RecordFile,
+    pub source: Source,
+    /// The Bundle's resources (or parts) that were not used, with why; empty
+    /// for a record file.
+    pub skipped: Vec<Skipped>,
+}
+
+/// Reads JSON text: a FHIR Bundle when its top-level `resourceType` says so,
+/// otherwise a record file (whose errors name the field).
+pub fn from_json(text: &str) -> Result<Input, RecordError> {
+    if willis_fhir::is_bundle(text) {
+        let bundle = willis_fhir::read_bundle(text).map_err(|e| RecordError::Invalid {
+            path: "Bundle".to_string(),
+            message: e.to_string(),
+        })?;
+        let imported = willis_fhir::bundle_to_record(&bundle);
+        return Ok(Input {
+            file: imported.record,
+            source: Source::Bundle,
+            skipped: imported.skipped,
+        });
+    }
+    Ok(Input {
+        file: record_file_from_json(text)?,
+        source: Source::Record,
+        skipped: Vec::new(),
+    })
+}
+
+/// Reads a file: TOML when its name ends in `.toml` (a record file), JSON
+/// otherwise (a record file or a Bundle). Files over
+/// [`MAX_RECORD_BYTES`] are refused before they are read.
+pub fn from_path(path: &Path) -> Result<Input, RecordError> {
+    let io = |message: String| RecordError::Io {
+        path: path.display().to_string(),
+        message,
+    };
+    let size = std::fs::metadata(path)
+        .map_err(|e| io(e.to_string()))?
+        .len();
+    if size > MAX_RECORD_BYTES as u64 {
+        return Err(io(format!(
+            "the file is {size} bytes; records larger than {MAX_RECORD_BYTES} bytes are refused"
+        )));
+    }
+    let text = std::fs::read_to_string(path).map_err(|e| io(e.to_string()))?;
+    let is_toml = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("toml"));
+    if is_toml {
+        return Ok(Input {
+            file: record_file_from_toml(&text)?,
+            source: Source::Record,
+            skipped: Vec::new(),
+        });
+    }
+    from_json(&text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const BUNDLE: &str = r#"{"resourceType": "Bundle", "type": "collection", "entry": [
+        {"resource": {"resourceType": "Observation", "id": "f", "status": "final",
+          "code": {"coding": [{"system": "http://loinc.org", "code": "2276-4"}]},
+          "effectiveDateTime": "2026-03-01T08:00:00-05:00",
+          "valueQuantity": {"value": 30, "unit": "ng/mL", "system": "http://unitsofmeasure.org", "code": "ng/mL"}}},
+        {"resource": {"resourceType": "Observation", "id": "gone", "status": "entered-in-error",
+          "code": {"coding": [{"system": "http://loinc.org", "code": "2276-4"}]},
+          "effectiveDateTime": "2026-03-02", "valueQuantity": {"value": 500, "unit": "ng/mL"}}}]}"#;
+
+    #[test]
+    fn a_bundle_is_recognised_by_its_content_and_what_it_skips_is_kept() {
+        let input = from_json(BUNDLE).unwrap();
+        assert_eq!(input.source, Source::Bundle);
+        assert_eq!(input.file.labs.len(), 1);
+        assert_eq!(input.skipped.len(), 1);
+        assert_eq!(input.skipped[0].resource, "Observation/gone");
+    }
+
+    #[test]
+    fn a_record_file_reads_as_before_and_its_errors_name_the_field() {
+        let input = from_json(r#"{"format": "willis-record/1"}"#).unwrap();
+        assert_eq!(input.source, Source::Record);
+        assert!(input.skipped.is_empty());
+        let e = from_json(r#"{"format": "willis-record/1", "labs": [{"test": 3}]}"#).unwrap_err();
+        assert!(e.to_string().contains("labs[0]"), "{e}");
+    }
+
+    #[test]
+    fn another_fhir_resource_is_not_taken_for_a_bundle() {
+        let e = from_json(r#"{"resourceType": "Patient", "id": "p"}"#).unwrap_err();
+        assert!(e.to_string().contains("resourceType"), "{e}");
+    }
+}
