@@ -388,6 +388,19 @@ async fn unknown_issuer_is_refused() {
 }
 
 #[tokio::test]
+async fn issuer_in_a_message_is_shortened_and_on_one_line() {
+    let key = ec_key("ec-1");
+    let verifier = verifier_with(&[&key]);
+    let mut c = claims("j");
+    c["iss"] = json!(format!(
+        "https://intruder.example.net/\n{}",
+        "x".repeat(500)
+    ));
+    let text = refused(&verifier, &sign(&key, &c)).await.to_string();
+    assert!(!text.contains('\n') && text.chars().count() < 200, "{text}");
+}
+
+#[tokio::test]
 async fn replayed_jti_is_refused_and_a_new_one_passes() {
     let key = ec_key("ec-1");
     let verifier = verifier_with(&[&key]);
@@ -852,6 +865,24 @@ async fn jwks_url_answering_something_else_than_a_key_set_means_keys_unavailable
         refused(&verifier, &sign(&key, &claims("j"))).await,
         JwtError::KeysUnavailable { .. }
     ));
+}
+
+#[tokio::test]
+async fn concurrent_first_calls_fetch_the_keys_once() {
+    let key = ec_key("ec-1");
+    let server = KeyServer::start(vec![key.jwk.clone()]).await;
+    let verifier = Arc::new(Verifier::new(server.trust()));
+    let calls: Vec<_> = (0..10)
+        .map(|n| {
+            let verifier = Arc::clone(&verifier);
+            let token = sign(&key, &claims(&format!("jti-{n}")));
+            tokio::spawn(async move { verify(&verifier, &token).await })
+        })
+        .collect();
+    for call in calls {
+        call.await.unwrap().unwrap();
+    }
+    assert_eq!(server.fetches(), 1);
 }
 
 #[tokio::test]

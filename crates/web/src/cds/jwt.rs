@@ -250,9 +250,11 @@ fn key_set_url(text: &str) -> Result<KeySetUrl, String> {
     match url.scheme() {
         "https" => {}
         "http" if loopback => {}
-        "http" => return Err(format!(
+        "http" => {
+            return Err(format!(
             "{text}: keys must be fetched over https (plain http only for 127.0.0.1 or localhost)"
-        )),
+        ))
+        }
         other => return Err(format!("{text}: the scheme {other} is not https")),
     }
     if url.host_str().is_none_or(str::is_empty) {
@@ -687,9 +689,9 @@ impl Verifier {
                     });
                 };
                 match self.remote_key(remote, &header.kid).await {
-                    Ok(Some(key)) => Ok(key),
-                    Ok(None) => Err(unknown_key()),
-                    Err(reason) => Err(JwtError::KeysUnavailable {
+                    Lookup::Found(key) => Ok(key),
+                    Lookup::NotInSet => Err(unknown_key()),
+                    Lookup::Unavailable(reason) => Err(JwtError::KeysUnavailable {
                         iss: shown(&issuer.iss),
                         reason,
                     }),
@@ -700,13 +702,8 @@ impl Verifier {
 
     /// The key `kid` from a `jwks_url`: from the cache, or fetched when the
     /// cache is old or does not know the `kid` (once per
-    /// `min_refetch_interval`). `Ok(None)`: the set has no such key;
-    /// `Err`: why the set could not be had.
-    async fn remote_key(
-        &self,
-        remote: &Remote,
-        kid: &str,
-    ) -> Result<Option<Arc<VerifyingKey>>, String> {
+    /// `min_refetch_interval`).
+    async fn remote_key(&self, remote: &Remote, kid: &str) -> Lookup {
         if let Some(answer) = lock(&remote.state).settled(kid, &self.policy, Instant::now()) {
             return answer;
         }
@@ -725,11 +722,11 @@ impl Verifier {
                 state.keys = Some(Arc::new(set));
                 state.fetched_at = Some(finished);
                 state.last_failure = None;
-                Ok(key)
+                key.map_or(Lookup::NotInSet, Lookup::Found)
             }
             Err(reason) => {
                 state.last_failure = Some(reason.clone());
-                Err(reason)
+                Lookup::Unavailable(reason)
             }
         }
     }
@@ -842,30 +839,34 @@ struct RemoteState {
     last_failure: Option<String>,
 }
 
+/// What a `jwks_url` says about a `kid`.
+enum Lookup {
+    Found(Arc<VerifyingKey>),
+    NotInSet,
+    /// Why the key set could not be had.
+    Unavailable(String),
+}
+
 impl RemoteState {
     /// The answer without fetching, or `None` when a fetch is due.
-    #[allow(clippy::type_complexity)]
-    fn settled(
-        &self,
-        kid: &str,
-        policy: &KeyFetchPolicy,
-        now: Instant,
-    ) -> Option<Result<Option<Arc<VerifyingKey>>, String>> {
+    fn settled(&self, kid: &str, policy: &KeyFetchPolicy, now: Instant) -> Option<Lookup> {
         let fresh = self
             .fetched_at
             .is_some_and(|at| now.saturating_duration_since(at) < policy.max_age);
         if fresh {
             if let Some(key) = self.keys.as_ref().and_then(|set| set.get(kid)) {
-                return Some(Ok(Some(key)));
+                return Some(Lookup::Found(key));
             }
         }
         let since_attempt = self
             .last_attempt
             .map(|at| now.saturating_duration_since(at))?;
         match &self.last_failure {
-            Some(reason) if since_attempt < policy.failure_backoff => Some(Err(reason.clone())),
+            Some(reason) if since_attempt < policy.failure_backoff => {
+                Some(Lookup::Unavailable(reason.clone()))
+            }
             Some(_) => None,
-            None if fresh && since_attempt < policy.min_refetch_interval => Some(Ok(None)),
+            None if fresh && since_attempt < policy.min_refetch_interval => Some(Lookup::NotInSet),
             None => None,
         }
     }
