@@ -15,15 +15,20 @@
 //! are not used.
 
 pub mod codes;
+mod export;
 mod map;
 pub mod model;
+mod read;
+pub mod willis;
 
+pub use export::record_to_bundle;
 pub use map::{bundle_to_record, Imported, Skipped};
 pub use model::{
-    Bundle, BundleEntry, CodeableConcept, Coding, Condition, Dosage, Medication, MedicationRequest,
-    MedicationStatement, Observation, OperationOutcome, OperationOutcomeIssue, Patient, Period,
-    Quantity, Reference, Resource,
+    Bundle, BundleEntry, CodeableConcept, Coding, Condition, Dosage, DoseAndRate, Extension,
+    Medication, MedicationRequest, MedicationStatement, Observation, ObservationComponent,
+    OperationOutcome, OperationOutcomeIssue, Patient, Period, Quantity, Reference, Resource,
 };
+pub use read::{is_bundle, read_bundle, BundleError};
 
 /// Code system URIs.
 pub mod system {
@@ -33,4 +38,6 @@ pub mod system {
     pub const ICD10_CM: &str = "http://hl7.org/fhir/sid/icd-10-cm";
     pub const RXNORM: &str = "http://www.nlm.nih.gov/research/umls/rxnorm";
     pub const UCUM: &str = "http://unitsofmeasure.org";
+    /// The Willis code system (see [`crate::willis`]).
+    pub const WILLIS: &str = crate::willis::CODE_SYSTEM;
 }
