@@ -478,7 +478,8 @@ impl Mapper {
             }
         };
         let kg = match kg {
-            Ok(kg) => kg,
+            // Converted weights to the nearest 10 g.
+            Ok(kg) => (kg * 100.0).round() / 100.0,
             Err(why) => return self.skip(label, why),
         };
         let date = o
