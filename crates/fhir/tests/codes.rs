@@ -12,7 +12,10 @@ const ICD: &str = "http://hl7.org/fhir/sid/icd-10-cm";
 const RX: &str = "http://www.nlm.nih.gov/research/umls/rxnorm";
 
 fn import(resources: Vec<Value>) -> Imported {
-    let entry: Vec<Value> = resources.into_iter().map(|r| json!({ "resource": r })).collect();
+    let entry: Vec<Value> = resources
+        .into_iter()
+        .map(|r| json!({ "resource": r }))
+        .collect();
     let b: Bundle =
         serde_json::from_value(json!({"resourceType": "Bundle", "entry": entry})).unwrap();
     let out = bundle_to_record(&b);
@@ -191,7 +194,10 @@ fn every_snomed_and_icd10_entry_reads_as_a_catalogue_condition() {
         }
     }
     // Without the dot, lower case, WHO ICD-10 system.
-    assert_eq!(codes::icd10_condition("g2581"), Some("restless-legs-syndrome"));
+    assert_eq!(
+        codes::icd10_condition("g2581"),
+        Some("restless-legs-syndrome")
+    );
     assert_eq!(codes::icd10_condition("Z99.9"), None);
     assert_eq!(codes::icd10_condition("O"), None);
     assert_eq!(codes::snomed_condition("1234"), None);

@@ -8,8 +8,7 @@ use willis_fhir::{bundle_to_record, is_bundle, read_bundle, Skipped};
 
 #[test]
 fn the_ehr_searchset_imports_exactly_this() {
-    let path =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/fhir/ehr-searchset.json");
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/fhir/ehr-searchset.json");
     let text = std::fs::read_to_string(path).unwrap();
     assert!(is_bundle(&text));
     let out = bundle_to_record(&read_bundle(&text).unwrap());

@@ -156,7 +156,6 @@ fn quantity_in(q: &Quantity, ucum: &str) -> Result<f64, String> {
 }
 
 /// The value of an observation (or component) of `kind`.
-#[allow(clippy::too_many_arguments)]
 fn value_of(
     kind: Kind,
     boolean: Option<bool>,
@@ -406,7 +405,8 @@ impl Mapper {
                         )
                         .and_then(|d| whole_weeks((d / 7.0).floor())),
                         other => Err(format!(
-                            "gestational age: unit {other:?} is not accepted; use wk or d"
+                            "gestational age: unit {:?} is not accepted; use wk or d",
+                            other.unwrap_or("")
                         )),
                     },
                 };
@@ -472,7 +472,8 @@ impl Mapper {
                         quantity_in(&plain, "lb").map(|lb| lb * 0.453_592_37)
                     }
                     other => Err(format!(
-                        "body weight: unit {other:?} is not accepted; use kg, g or [lb_av]"
+                        "body weight: unit {:?} is not accepted; use kg, g or [lb_av]",
+                        other.unwrap_or("")
                     )),
                 }
             }
@@ -605,7 +606,7 @@ impl Mapper {
 }
 
 fn whole_weeks(w: f64) -> Result<Got, String> {
-    if w.is_finite() && w >= 0.0 && w <= 1000.0 {
+    if (0.0..=1000.0).contains(&w) {
         Ok(Got::Int(w.floor() as i64))
     } else {
         Err(format!("{w} is not a number of weeks"))
