@@ -133,3 +133,167 @@ pub fn rxnorm_ingredient(code: &str) -> Option<&'static str> {
         _ => return None,
     })
 }
+
+// ---------------------------------------------------------------------------
+// The other direction (export): one code per concept, always one the import
+// tables above read back to the same concept.
+
+/// The LOINC code and long common name written for a lab test (INTEROP.md 2.3).
+/// These are the mass-per-volume codes; a result in a molar unit is written
+/// with the same code and its UCUM unit, as the import accepts it.
+pub fn loinc_for_test(test: LabTest) -> (&'static str, &'static str) {
+    match test {
+        LabTest::Ferritin => ("2276-4", "Ferritin [Mass/volume] in Serum or Plasma"),
+        LabTest::Tsat => (
+            "2502-3",
+            "Iron saturation [Mass Fraction] in Serum or Plasma",
+        ),
+        LabTest::Iron => ("2498-4", "Iron [Mass/volume] in Serum or Plasma"),
+        LabTest::Tibc => (
+            "2500-7",
+            "Iron binding capacity [Mass/volume] in Serum or Plasma",
+        ),
+        LabTest::Transferrin => ("3034-6", "Transferrin [Mass/volume] in Serum or Plasma"),
+        LabTest::Hemoglobin => ("718-7", "Hemoglobin [Mass/volume] in Blood"),
+        LabTest::Crp => ("1988-5", "C reactive protein [Mass/volume] in Serum or Plasma"),
+        LabTest::VitaminD => (
+            "62292-8",
+            "25-Hydroxyvitamin D3+25-Hydroxyvitamin D2 [Mass/volume] in Serum or Plasma",
+        ),
+        LabTest::VitaminB12 => (
+            "2132-9",
+            "Cobalamin (Vitamin B12) [Mass/volume] in Serum or Plasma",
+        ),
+        LabTest::Folate => ("2284-8", "Folate [Mass/volume] in Serum or Plasma"),
+        LabTest::Phosphate => ("2777-1", "Phosphate [Mass/volume] in Serum or Plasma"),
+        LabTest::Creatinine => ("2160-0", "Creatinine [Mass/volume] in Serum or Plasma"),
+        LabTest::Egfr => (
+            "98979-8",
+            "Glomerular filtration rate/1.73 sq M.predicted [Volume Rate/Area] in Serum, Plasma or Blood by Creatinine-based formula (CKD-EPI 2021)",
+        ),
+    }
+}
+
+/// The UCUM code for a unit spelling willis-core accepts (after
+/// `normalise_unit`): `µg/L` → `ug/L`, `mL/min/1.73m2` → `mL/min/{1.73_m2}`.
+/// `None` for a spelling that is not one of core's units.
+pub fn ucum_for_unit(core_unit: &str) -> Option<&'static str> {
+    Some(match core_unit {
+        "µg/L" => "ug/L",
+        "ng/mL" => "ng/mL",
+        "%" => "%",
+        "µmol/L" => "umol/L",
+        "µg/dL" => "ug/dL",
+        "g/L" => "g/L",
+        "mg/dL" => "mg/dL",
+        "g/dL" => "g/dL",
+        "mmol/L" => "mmol/L",
+        "mg/L" => "mg/L",
+        "nmol/L" => "nmol/L",
+        "pg/mL" => "pg/mL",
+        "pmol/L" => "pmol/L",
+        "ng/L" => "ng/L",
+        "mL/min/1.73m2" => "mL/min/{1.73_m2}",
+        _ => return None,
+    })
+}
+
+/// The SNOMED CT concept written for a catalogue condition: the first code in
+/// [`snomed_condition`] for it.
+pub fn snomed_for_condition(id: &str) -> Option<&'static str> {
+    Some(match id {
+        "restless-legs-syndrome" => "32914008",
+        "pregnancy" => "77386006",
+        "end-stage-kidney-disease" => "46177005",
+        "hemochromatosis" => "399187006",
+        "obstructive-sleep-apnea" => "78275009",
+        "iron-deficiency-anemia" => "87522002",
+        "peripheral-neuropathy" => "302226006",
+        "parkinsons-disease" => "49049000",
+        "type-2-diabetes" => "44054006",
+        "diabetes" => "73211009",
+        "hypertension" => "38341003",
+        "multiple-sclerosis" => "24700007",
+        "rheumatoid-arthritis" => "69896004",
+        "hypothyroidism" => "40930008",
+        _ => return None,
+    })
+}
+
+/// The ICD-10-CM code written for a catalogue condition. Only codes that are
+/// in INTEROP.md 2.2 or whose prefix [`icd10_condition`] reads; each one reads
+/// back to the same condition.
+pub fn icd10cm_for_condition(id: &str) -> Option<&'static str> {
+    Some(match id {
+        "restless-legs-syndrome" => "G25.81",
+        "pregnancy" => "Z33.1",
+        "end-stage-kidney-disease" => "N18.6",
+        "hemochromatosis" => "E83.119",
+        "obstructive-sleep-apnea" => "G47.33",
+        "iron-deficiency-anemia" => "D50.9",
+        "iron-deficiency" => "E61.1",
+        "peripheral-neuropathy" => "G62.9",
+        _ => return None,
+    })
+}
+
+/// The RxNorm ingredient code for a generic name in [`rxnorm_ingredient`].
+pub fn rxnorm_for_ingredient(generic: &str) -> Option<&'static str> {
+    Some(match generic {
+        "pramipexole" => "8123",
+        "ropinirole" => "72302",
+        "rotigotine" => "54552",
+        "gabapentin" => "25480",
+        "pregabalin" => "187832",
+        "sertraline" => "36437",
+        _ => return None,
+    })
+}
+
+/// What a LOINC code about the person (not a lab test) stands for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PersonCode {
+    /// 82810-3 "Pregnancy status" (INTEROP.md 2.1, marked unverified there).
+    PregnancyStatus,
+    /// Gestational age in weeks (from memory; read, never written).
+    GestationalAge,
+    /// Body weight.
+    BodyWeight,
+}
+
+/// LOINC 82810-3, the pregnancy status Willis writes.
+pub const LOINC_PREGNANCY_STATUS: &str = "82810-3";
+/// LOINC 29463-7 "Body weight", the code Willis writes for `weight_kg`.
+pub const LOINC_BODY_WEIGHT: &str = "29463-7";
+
+/// The person-level meaning of a LOINC code, if any.
+pub fn loinc_person(code: &str) -> Option<PersonCode> {
+    Some(match code.trim() {
+        LOINC_PREGNANCY_STATUS => PersonCode::PregnancyStatus,
+        // From memory (verify): Gestational age in weeks / Estimated / Gestational age.
+        "49051-6" | "11884-4" | "18185-9" => PersonCode::GestationalAge,
+        // Body weight; Body weight Measured (from memory, verify 3141-9).
+        LOINC_BODY_WEIGHT | "3141-9" => PersonCode::BodyWeight,
+        _ => return None,
+    })
+}
+
+/// SNOMED CT 77386006, written as the positive answer to 82810-3.
+pub const SNOMED_PREGNANT: &str = "77386006";
+/// LOINC answer LA15173-0 "Pregnant" (from memory; read only).
+pub const LOINC_ANSWER_PREGNANT: &str = "LA15173-0";
+
+/// SNOMED CT route codes written on iron treatments (from memory; verify).
+pub const SNOMED_ROUTE_INTRAVENOUS: &str = "47625008";
+pub const SNOMED_ROUTE_ORAL: &str = "26643006";
+
+/// ICD-10 Z99.2 "Dependence on renal dialysis" (with or without the dot).
+pub fn icd10_is_dialysis(code: &str) -> bool {
+    let c: String = code
+        .trim()
+        .chars()
+        .filter(|c| *c != '.')
+        .flat_map(char::to_uppercase)
+        .collect();
+    c.starts_with("Z992")
+}

@@ -105,11 +105,63 @@ pub struct Period {
     pub end: Option<String>,
 }
 
+/// An extension: a `url` and one value. Only the value types Willis writes
+/// are modelled; other value types are ignored.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct Extension {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value_boolean: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value_code: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value_string: Option<String>,
+}
+
+impl Extension {
+    /// The extensions in `list` with this `url`.
+    pub fn find<'a>(list: &'a [Extension], url: &str) -> Option<&'a Extension> {
+        list.iter().find(|e| e.url.as_deref() == Some(url))
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct DoseAndRate {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dose_quantity: Option<Quantity>,
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
 pub struct Dosage {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub route: Option<CodeableConcept>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub dose_and_rate: Vec<DoseAndRate>,
+}
+
+/// `Observation.component`: a part of a result with its own code and value.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct ObservationComponent {
+    pub code: CodeableConcept,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value_quantity: Option<Quantity>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value_codeable_concept: Option<CodeableConcept>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value_string: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value_boolean: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value_integer: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value_time: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -130,6 +182,8 @@ pub struct Patient {
 pub struct Observation {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub extension: Vec<Extension>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -148,9 +202,19 @@ pub struct Observation {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub value_quantity: Option<Quantity>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    pub value_codeable_concept: Option<CodeableConcept>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub value_string: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    pub value_boolean: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value_integer: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value_time: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data_absent_reason: Option<CodeableConcept>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub component: Vec<ObservationComponent>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -158,6 +222,8 @@ pub struct Observation {
 pub struct Condition {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub extension: Vec<Extension>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub clinical_status: Option<CodeableConcept>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -192,8 +258,12 @@ pub struct MedicationStatement {
     pub id: Option<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub contained: Vec<Resource>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub extension: Vec<Extension>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub category: Option<CodeableConcept>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub medication_codeable_concept: Option<CodeableConcept>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -276,7 +346,8 @@ pub struct BundleEntry {
     pub resource: Option<Resource>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+/// A Bundle. Written as JSON it starts with `"resourceType": "Bundle"`.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
 pub struct Bundle {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -432,8 +503,45 @@ impl<'de> Deserialize<'de> for Resource {
 }
 
 impl Serialize for Resource {
+    /// `resourceType` first, as FHIR JSON is usually written; then the rest.
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        self.to_json().serialize(serializer)
+        use serde::ser::SerializeMap;
+        match self.to_json() {
+            Value::Object(map) => {
+                let mut out = serializer.serialize_map(Some(map.len()))?;
+                if let Some(t) = map.get("resourceType") {
+                    out.serialize_entry("resourceType", t)?;
+                }
+                for (k, v) in map.iter().filter(|(k, _)| *k != "resourceType") {
+                    out.serialize_entry(k, v)?;
+                }
+                out.end()
+            }
+            other => other.serialize(serializer),
+        }
+    }
+}
+
+impl Serialize for Bundle {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Written<'a> {
+            resource_type: &'static str,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            id: &'a Option<String>,
+            #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+            kind: &'a Option<String>,
+            #[serde(skip_serializing_if = "Vec::is_empty")]
+            entry: &'a Vec<BundleEntry>,
+        }
+        Written {
+            resource_type: "Bundle",
+            id: &self.id,
+            kind: &self.kind,
+            entry: &self.entry,
+        }
+        .serialize(serializer)
     }
 }
 

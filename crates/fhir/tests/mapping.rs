@@ -1,6 +1,7 @@
 use chrono::NaiveDate;
 use proptest::prelude::*;
 use serde_json::{json, Value};
+use willis_core::units::normalise_unit;
 use willis_core::{assess, Knowledge, Profile};
 use willis_fhir::{bundle_to_record, Bundle, Imported, Resource};
 
@@ -97,16 +98,19 @@ fn every_loinc_code_and_unit_family() {
     ];
     for (loinc, value, ucum, test, unit) in cases {
         let got = one_lab(obs("o1", loinc, *value, ucum, "2026-03-01T08:15:00Z"));
+        // The unit is kept as the lab printed it (here the same as the UCUM
+        // code), and it is the unit willis-core reads as `unit`.
         assert_eq!(
             got,
             (
                 test.to_string(),
                 *value,
-                unit.to_string(),
+                ucum.to_string(),
                 "2026-03-01".to_string()
             ),
             "{loinc} {ucum}"
         );
+        assert_eq!(normalise_unit(&got.2), *unit, "{loinc} {ucum}");
     }
 }
 

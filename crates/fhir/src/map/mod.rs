@@ -1,15 +1,18 @@
 //! Bundle → `willis-record/1`.
 
-use std::collections::{BTreeSet, HashMap};
+mod extra;
+
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use willis_core::units::{normalise_unit, LabTest};
-use willis_core::{Knowledge, LabFile, MedicationFile, PatientFile, RecordFile, RECORD_FORMAT};
+use willis_core::{Knowledge, LabFile, MedicationFile, RecordFile, RECORD_FORMAT};
 
 use crate::codes;
 use crate::model::*;
 use crate::system;
+use crate::willis;
 
 /// The result of an import: the record, and everything not used, with why.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -38,11 +41,14 @@ pub fn bundle_to_record(bundle: &Bundle) -> Imported {
             },
             skipped: Vec::new(),
         },
-        conditions: BTreeSet::new(),
+        conditions: Vec::new(),
         by_url: HashMap::new(),
         used_medications: BTreeSet::new(),
         patient_seen: false,
         person: person_keys(bundle),
+        seen_fields: HashSet::new(),
+        pregnant: false,
+        weight: None,
     };
     // Medication resources in the bundle, by fullUrl and by `Medication/id`.
     for (i, entry) in bundle.entry.iter().enumerate() {
@@ -81,20 +87,28 @@ pub fn bundle_to_record(bundle: &Bundle) -> Imported {
             }
         }
     }
-    m.out.record.conditions = m.conditions.into_iter().collect();
+    m.finish();
+    m.out.record.conditions = m.conditions;
     m.out
 }
 
 struct Mapper {
     knowledge: &'static Knowledge,
     out: Imported,
-    conditions: BTreeSet<String>,
+    /// In the order first seen, without repeats.
+    conditions: Vec<String>,
     by_url: HashMap<String, usize>,
     used_medications: BTreeSet<usize>,
     patient_seen: bool,
     /// How the person the record is about is referred to (`Patient/id`, fullUrl):
     /// the first Patient in the bundle, else the first subject named.
     person: BTreeSet<String>,
+    /// The single-valued Willis fields (and person facts) already read.
+    seen_fields: HashSet<&'static str>,
+    /// A positive pregnancy status (LOINC 82810-3) was read.
+    pregnant: bool,
+    /// The body weight used: its date and the resource it came from.
+    weight: Option<(Option<NaiveDate>, String)>,
 }
 
 /// The keys of the person the record is about; see [`Mapper::person`].
@@ -217,7 +231,8 @@ impl Mapper {
             return;
         }
         self.patient_seen = true;
-        let mut file = PatientFile::default();
+        // Observations read before the Patient may have filled some fields.
+        let mut file = self.out.record.patient.take().unwrap_or_default();
         if let Some(b) = &p.birth_date {
             match fhir_date(b) {
                 Some(d) => file.birth_date = Some(d.format("%Y-%m-%d").to_string()),
@@ -247,7 +262,13 @@ impl Mapper {
         {
             return self.skip(label, format!("status is {s}; only a final result is used"));
         }
+        if let Some(code) = o.code.codes_in(willis::CODE_SYSTEM).next() {
+            return self.willis_observation(label, o, code);
+        }
         let loinc: Vec<&str> = o.code.codes_in(system::LOINC).collect();
+        if let Some(what) = loinc.iter().find_map(|c| codes::loinc_person(c)) {
+            return self.person_observation(label, o, what);
+        }
         let Some(test) = loinc.iter().find_map(|c| codes::loinc_test(c)) else {
             let reason = if loinc.is_empty() {
                 format!("no LOINC code ({})", o.code.describe())
@@ -280,8 +301,13 @@ impl Mapper {
             );
         }
         // The UCUM code first (INTEROP.md 2.4: convert on the code, not the free text).
-        let written = q.code.as_deref().or(q.unit.as_deref()).unwrap_or("");
-        let Some(unit) = core_unit(test, written) else {
+        let written = q
+            .code
+            .as_deref()
+            .filter(|c| !c.trim().is_empty())
+            .or(q.unit.as_deref())
+            .unwrap_or("");
+        let Some(unit) = core_unit(test, written).map(|unit| as_printed(test, &unit, q)) else {
             return self.skip(
                 label,
                 format!(
@@ -324,8 +350,10 @@ impl Mapper {
             value,
             unit,
             date: date.format("%Y-%m-%d").to_string(),
-            fasting: None,
-            morning: None,
+            fasting: Extension::find(&o.extension, willis::EXT_FASTING)
+                .and_then(|e| e.value_boolean),
+            morning: Extension::find(&o.extension, willis::EXT_MORNING)
+                .and_then(|e| e.value_boolean),
         });
     }
 
@@ -353,6 +381,22 @@ impl Mapper {
         {
             return self.skip(label, "the condition has abated (abatement is set)");
         }
+        let icd = || {
+            c.code
+                .codes_in(system::ICD10_CM)
+                .chain(c.code.codes_in(system::ICD10))
+        };
+        if icd().any(codes::icd10_is_dialysis) {
+            self.dialysis_from_condition(label);
+        }
+        // The name the record used, when Willis wrote the Condition.
+        if let Some(name) = Extension::find(&c.extension, willis::EXT_RECORD_NAME)
+            .and_then(|e| e.value_string.as_deref())
+            .map(str::trim)
+            .filter(|n| !n.is_empty())
+        {
+            return self.add_condition(name.to_string());
+        }
         let by_code = c
             .code
             .codes_in(system::SNOMED)
@@ -371,9 +415,7 @@ impl Mapper {
                 .find_map(|n| self.knowledge.condition(n).map(|e| e.id.clone()))
         });
         match id {
-            Some(id) => {
-                self.conditions.insert(id);
-            }
+            Some(id) => self.add_condition(id),
             None => self.skip(
                 label,
                 format!("{} is not a condition Willis knows", c.code.describe()),
@@ -387,6 +429,13 @@ impl Mapper {
                 label,
                 format!("status is {st}; the medicine is not being taken"),
             );
+        }
+        let is_iron = s.category.as_ref().is_some_and(|c| {
+            c.codes_in(willis::CODE_SYSTEM)
+                .any(|c| c == willis::IRON_TREATMENT)
+        });
+        if is_iron {
+            return self.iron_treatment(label, s);
         }
         let Some(name) = self.medicine_name(
             label,
@@ -421,7 +470,9 @@ impl Mapper {
             );
         }
         let dose = s.dosage.iter().find_map(|d| d.text.clone());
-        self.push_medication(label, name, dose, start, end);
+        let outcome =
+            Extension::find(&s.extension, willis::EXT_OUTCOME).and_then(|e| e.value_code.clone());
+        self.push_medication(label, name, dose, start, end, outcome);
     }
 
     fn request(&mut self, label: &str, r: &MedicationRequest, bundle: &Bundle) {
@@ -456,7 +507,7 @@ impl Mapper {
             );
         }
         let dose = r.dosage_instruction.iter().find_map(|d| d.text.clone());
-        self.push_medication(label, name, dose, r.authored_on.as_deref(), end);
+        self.push_medication(label, name, dose, r.authored_on.as_deref(), end, None);
     }
 
     fn push_medication(
@@ -466,6 +517,7 @@ impl Mapper {
         dose: Option<String>,
         start: Option<&str>,
         end: Option<&str>,
+        outcome: Option<String>,
     ) {
         let mut date = |what: &str, text: Option<&str>| -> Option<NaiveDate> {
             let text = text?;
@@ -492,13 +544,28 @@ impl Mapper {
             );
         }
         let fmt = |d: NaiveDate| d.format("%Y-%m-%d").to_string();
-        self.out.record.medications.push(MedicationFile {
+        let mut medicine = MedicationFile {
             name,
             dose: dose.filter(|d| !d.trim().is_empty()),
             started: started.map(fmt),
             stopped: stopped.map(fmt),
-            outcome: None,
-        });
+            outcome,
+        };
+        if medicine.outcome.is_some() {
+            let probe = RecordFile {
+                format: RECORD_FORMAT.to_string(),
+                medications: vec![medicine.clone()],
+                ..RecordFile::default()
+            };
+            if let Err(e) = probe.validate(self.knowledge) {
+                self.skip(
+                    label,
+                    format!("{}: the outcome is left out: {e}", medicine.name),
+                );
+                medicine.outcome = None;
+            }
+        }
+        self.out.record.medications.push(medicine);
     }
 
     /// The medicine's name: a name written in the resource (or its Medication)
@@ -595,6 +662,20 @@ pub(crate) fn fhir_date(text: &str) -> Option<NaiveDate> {
     NaiveDate::parse_from_str(day, "%Y-%m-%d")
         .ok()
         .filter(|d| (1900..=2200).contains(&chrono::Datelike::year(d)))
+}
+
+/// The unit as the lab printed it (`ug/L`, `umol/L`) when it is the same unit
+/// as `unit` (from the UCUM code) and willis-core reads that spelling;
+/// otherwise `unit`. Keeps what the source wrote, as a record file would.
+fn as_printed(test: LabTest, unit: &str, q: &Quantity) -> String {
+    match q.unit.as_deref().map(str::trim) {
+        Some(p)
+            if !p.is_empty() && test.to_canonical(1.0, p).is_ok() && normalise_unit(p) == unit =>
+        {
+            p.to_string()
+        }
+        _ => unit.to_string(),
+    }
 }
 
 /// The spelling willis-core accepts for a UCUM code (or printed unit), if the
