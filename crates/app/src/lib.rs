@@ -382,7 +382,6 @@ fn check_batch(
 }
 
 impl<S: Store> App<S> {
-
     /// Replaces entry `old` with a corrected fact of the same kind.
     pub async fn correct(
         &self,

@@ -165,7 +165,9 @@ pub fn record_and_date(
             when.for_file()?;
             let input = willis_app::input::from_path(file)?;
             report_skipped(file, &input.skipped, &mut std::io::stderr())?;
-            input.file.validate_on(willis_core::Knowledge::get(), today)?
+            input
+                .file
+                .validate_on(willis_core::Knowledge::get(), today)?
         }
         None => tracker::Session::open(db)?.record(as_of, when.known_at)?,
     };

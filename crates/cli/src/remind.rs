@@ -45,38 +45,17 @@ pub fn run(args: &RemindArgs, db: &DbArgs, out: &mut dyn Write) -> anyhow::Resul
     let (record, as_of) = crate::record_and_date(args.file.as_deref(), &args.when, db)?;
     let assessment = assess(&record, as_of, args.guideline.into());
     let ics = calendar(&assessment, chrono::Utc::now(), args.days);
-    match &args.out {
+    // `--out -` is standard output, as for `willis letter`.
+    match args.out.as_deref().filter(|p| *p != Path::new("-")) {
         None => out
             .write_all(ics.as_bytes())
             .context("cannot write the calendar")?,
         Some(path) => {
-            write_atomically(path, ics.as_bytes())?;
+            crate::write_atomically(path, ics.as_bytes())?;
             let n = event_count(&ics);
             let events = if n == 1 { "event" } else { "events" };
             writeln!(out, "wrote {n} {events} to {}", path.display())?;
         }
     }
-    Ok(())
-}
-
-/// Writes `bytes` to a temporary file in `path`'s directory, flushes it to
-/// disk and renames it over `path`: readers see the old file or the whole new
-/// one, and on any error the temporary file is removed.
-fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
-    let dir = match path.parent() {
-        Some(parent) if !parent.as_os_str().is_empty() => parent,
-        _ => Path::new("."),
-    };
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".willis-remind-")
-        .suffix(".tmp")
-        .tempfile_in(dir)
-        .with_context(|| format!("cannot write in {}", dir.display()))?;
-    tmp.write_all(bytes)
-        .and_then(|()| tmp.as_file().sync_all())
-        .with_context(|| format!("cannot write {}", tmp.path().display()))?;
-    tmp.persist(path)
-        .map_err(|e| e.error)
-        .with_context(|| format!("cannot write {}", path.display()))?;
     Ok(())
 }

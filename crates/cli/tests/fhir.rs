@@ -61,9 +61,14 @@ fn the_example_bundle_plans_as_its_record_twin() {
 #[test]
 fn letter_and_remind_read_a_bundle_too() {
     let dir = tempfile::tempdir().unwrap();
-    let bundle = exported(&root().join("examples/records/typical-low-ferritin.json"), dir.path());
+    let bundle = exported(
+        &root().join("examples/records/typical-low-ferritin.json"),
+        dir.path(),
+    );
     let b = bundle.to_str().unwrap();
-    let html = ok(&mut willis(&["letter", "--format", "html", "--as-of", AS_OF, b, "--out", "-"]));
+    let html = ok(&mut willis(&[
+        "letter", "--format", "html", "--as-of", AS_OF, b, "--out", "-",
+    ]));
     assert!(html.contains("erritin"), "the letter shows the ferritin");
     let ics = ok(&mut willis(&["remind", "--as-of", AS_OF, b, "--out", "-"]));
     assert!(ics.contains("BEGIN:VCALENDAR"));
@@ -89,7 +94,11 @@ fn what_a_bundle_holds_but_cannot_be_used_is_said() {
     let file = j.dir.path().join("ehr.json");
     std::fs::write(&file, EHR_BUNDLE).unwrap();
     let out = j.run(&["plan", file.to_str().unwrap()]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("Observation/ferritin-wrong"), "{err}");
     assert!(err.contains("entered-in-error"), "{err}");

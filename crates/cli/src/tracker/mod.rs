@@ -475,6 +475,7 @@ pub fn export(
     let session = Session::open(args)?;
     let backup = session.block(session.app.export(session.user.id))?;
     match format {
+        ExportFormat::Fhir => unreachable!("handled above"),
         ExportFormat::Json => {
             serde_json::to_writer_pretty(&mut *out, &backup)?;
             writeln!(out)?;
@@ -595,7 +596,12 @@ fn import_kind(file: &Path, text: &str) -> anyhow::Result<ImportKind> {
 
 /// `willis import FILE [--dry-run]`: a Bundle or record file into the
 /// person's journal, or a backup into an empty database.
-pub fn import(args: &DbArgs, file: &Path, dry_run: bool, out: &mut dyn Write) -> anyhow::Result<()> {
+pub fn import(
+    args: &DbArgs,
+    file: &Path,
+    dry_run: bool,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
     let size = std::fs::metadata(file)
         .with_context(|| format!("cannot read {}", file.display()))?
         .len();
@@ -645,7 +651,11 @@ fn import_record(
         file.display(),
         done.added.len(),
         person.display_name,
-        if dry_run { " (dry run: nothing was changed)" } else { "" }
+        if dry_run {
+            " (dry run: nothing was changed)"
+        } else {
+            ""
+        }
     )?;
     for (day, fact) in &done.added {
         writeln!(out, "  {verb}: {}  {}", date_text(*day), fact.summary())?;
@@ -657,7 +667,12 @@ fn import_record(
             done.already.len()
         )?;
         for (day, fact) in &done.already {
-            writeln!(out, "  already there: {}  {}", date_text(*day), fact.summary())?;
+            writeln!(
+                out,
+                "  already there: {}  {}",
+                date_text(*day),
+                fact.summary()
+            )?;
         }
     }
     if !input.skipped.is_empty() {

@@ -75,12 +75,7 @@ fn target_fields(targets: &[Person]) -> maud::Markup {
     }
 }
 
-fn import_page(
-    c: &Caller,
-    targets: &[Person],
-    error: Option<&str>,
-    pasted: &str,
-) -> maud::Markup {
+fn import_page(c: &Caller, targets: &[Person], error: Option<&str>, pasted: &str) -> maud::Markup {
     // Both forms carry the CSRF token in the URL: the upload because its body
     // is multipart, the text because it may be larger than a form's limit.
     let action = format!(
@@ -236,7 +231,11 @@ async fn import_record(web: &Web, c: &Caller, targets: &[Person], form: &PastedF
     let into = form.into.as_deref().unwrap_or("new").trim();
     let result = if into == "new" {
         let name = form.name.as_deref().unwrap_or("").trim();
-        let name = if name.is_empty() { "Imported patient" } else { name };
+        let name = if name.is_empty() {
+            "Imported patient"
+        } else {
+            name
+        };
         web.pages()
             .import_record_as(c.user.id, name, &input.file, clock)
             .await
