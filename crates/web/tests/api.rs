@@ -31,6 +31,7 @@ both!(
     export_then_import_into_another_account,
     assess_every_example_record,
     assess_refuses_a_bad_record,
+    assess_a_fhir_bundle,
 );
 
 async fn health_and_openapi(b: Backend) {
@@ -1131,4 +1132,71 @@ async fn assess_refuses_a_bad_record(b: Backend) {
     )
     .await;
     expect(&a, 200);
+}
+
+/// A FHIR Bundle is assessed like its record twin; the `Willis-Skipped`
+/// header counts what a Bundle held that was not used.
+async fn assess_a_fhir_bundle(b: Backend) {
+    let today = NaiveDate::from_ymd_opt(2030, 6, 1).unwrap();
+    let (app, _g) = web_with(
+        b,
+        Config {
+            today: Some(today),
+            ..Config::default()
+        },
+    )
+    .await;
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let read = |p: &str| std::fs::read_to_string(root.join(p)).unwrap();
+    let twin = send(
+        &app,
+        request(
+            Method::POST,
+            "/api/v1/assess",
+            None,
+            read("examples/records/typical-low-ferritin.json"),
+        ),
+    )
+    .await;
+    expect(&twin, 200);
+    assert_eq!(twin.header("willis-skipped"), None);
+    let bundle = send(
+        &app,
+        request(
+            Method::POST,
+            "/api/v1/assess",
+            None,
+            read("examples/fhir/typical-low-ferritin.bundle.json"),
+        ),
+    )
+    .await;
+    expect(&bundle, 200);
+    assert_eq!(bundle.header("willis-skipped"), Some("0"));
+    assert_eq!(bundle.json(), twin.json());
+    let ehr = send(
+        &app,
+        request(
+            Method::POST,
+            "/api/v1/assess",
+            None,
+            read("examples/fhir/ehr-searchset.json"),
+        ),
+    )
+    .await;
+    expect(&ehr, 200);
+    let skipped: usize = ehr.header("willis-skipped").unwrap().parse().unwrap();
+    assert!(skipped > 0, "the EHR example holds unusable results");
+    let not_a_bundle = post(
+        &app,
+        "/api/v1/assess",
+        None,
+        json!({"resourceType": "Bundle", "entry": "nope"}),
+    )
+    .await;
+    expect(&not_a_bundle, 422);
+    assert!(
+        not_a_bundle.error().contains("Bundle"),
+        "{}",
+        not_a_bundle.error()
+    );
 }

@@ -659,6 +659,69 @@ async fn export_then_import_gives_the_same_plan_and_a_bad_file_changes_nothing()
 }
 
 #[tokio::test]
+async fn a_fhir_bundle_imports_into_a_new_person_then_adds_nothing_twice() {
+    let (_dir, router) = world().await;
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let bundle = std::fs::read_to_string(root.join("examples/fhir/ehr-searchset.json")).unwrap();
+    let bob = Browser::sign_up(&router, "bob").await;
+    let form = bob.get("/import").await;
+    assert!(form.body.contains("name=\"into\""), "{}", form.body);
+
+    let first = bob
+        .post(
+            &format!("/import?_csrf={}", bob.csrf),
+            &[
+                ("backup", &bundle),
+                ("into", "new"),
+                ("name", "Clinic import"),
+            ],
+        )
+        .await;
+    assert_eq!(first.status, StatusCode::OK, "{}", first.body);
+    assert!(first.body.contains("Clinic import"));
+    assert!(
+        first.body.contains("id=\"import-skipped\""),
+        "the unusable results are listed"
+    );
+    let id = id_after(&first.body, "href=\"/people/");
+    let plan = bob.plan(id).await;
+    assert_eq!(plan["format"], "willis-assessment/1");
+    let labs_before = bob.lab_values(id).await;
+    assert!(!labs_before.is_empty());
+
+    // The same Bundle into the same person adds nothing.
+    let into = id.to_string();
+    let again = bob
+        .post(
+            &format!("/import?_csrf={}", bob.csrf),
+            &[("backup", &bundle), ("into", &into)],
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::OK, "{}", again.body);
+    assert!(again.body.contains("Added 0 entries"), "{}", again.body);
+    assert_eq!(bob.lab_values(id).await, labs_before);
+
+    // Someone else's person, or nonsense, is refused and nothing is added.
+    let count = bob.people_count().await;
+    for bad in ["999999", "me"] {
+        let refused = bob
+            .post(
+                &format!("/import?_csrf={}", bob.csrf),
+                &[("backup", &bundle), ("into", bad)],
+            )
+            .await;
+        assert_eq!(
+            refused.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{}",
+            refused.body
+        );
+        assert!(refused.body.contains("into"), "{}", refused.body);
+    }
+    assert_eq!(bob.people_count().await, count);
+}
+
+#[tokio::test]
 async fn a_calendar_link_made_under_a_share_ends_with_it_and_stays_ended_when_shared_again() {
     let (_dir, router) = world().await;
     let (ann, id) = owner_with_facts(&router).await;
