@@ -557,9 +557,48 @@ impl Knowledge {
     /// ("sertraline hydrochloride 50 mg tablets", "Requip XL 2 mg") are ignored;
     /// any other word is not: "Tylenol PM" is not Tylenol, and "Iron Man
     /// vitamins" is not iron.
+    ///
+    /// RxNorm's clinical and branded drug names are read too: a leading
+    /// release ("24 HR ropinirole 2 MG Extended Release Oral Tablet") is
+    /// dropped like a trailing one, and a branded name ("pramipexole
+    /// dihydrochloride 0.25 MG Oral Tablet [Mirapex]") is its generic part,
+    /// or else its brand.
     pub fn ingredients(&self, name: &str) -> Vec<(&str, &MedicineClass)> {
+        let found = self.ingredients_of(name);
+        if !found.is_empty() {
+            return found;
+        }
+        match name
+            .trim_end()
+            .strip_suffix(']')
+            .and_then(|n| n.rsplit_once('['))
+        {
+            Some((generic, brand)) => {
+                let by_generic = self.ingredients_of(generic);
+                if by_generic.is_empty() {
+                    self.ingredients_of(brand)
+                } else {
+                    by_generic
+                }
+            }
+            None => found,
+        }
+    }
+
+    fn ingredients_of(&self, name: &str) -> Vec<(&str, &MedicineClass)> {
         let key = lookup_key(name);
-        let words: Vec<&str> = key.split('-').collect();
+        let all: Vec<&str> = key.split('-').collect();
+        // A leading release period ("24 HR", "12 HR"): RxNorm writes it first.
+        let start = all
+            .iter()
+            .take_while(|w| w.chars().all(|c| c.is_ascii_digit()) || **w == "hr")
+            .count();
+        let words: Vec<&str> = if start > 0 && start < all.len() {
+            all[start..].to_vec()
+        } else {
+            all
+        };
+        let key = words.join("-");
         let mut end = words.len();
         let mut found = self.medicine_index.get(&key);
         let mut by_drip = false;
@@ -724,6 +763,17 @@ fn is_dose_or_form_word(word: &str) -> bool {
         "phosphate",
         "dihydrate",
         "monohydrate",
+        "dihydrochloride",
+        // RxNorm's dose forms ("Injectable Solution", "Transdermal System",
+        // "Orally Disintegrating Tablet", "Delayed Release Oral Capsule").
+        "hr",
+        "injectable",
+        "transdermal",
+        "system",
+        "orally",
+        "disintegrating",
+        "delayed",
+        "sublingual",
     ];
     let bare = word.trim_matches(|c: char| !c.is_alphanumeric() && c != '%' && c != 'µ');
     bare.is_empty() || bare.chars().any(|c| c.is_ascii_digit()) || WORDS.contains(&bare)
@@ -734,7 +784,14 @@ fn is_parenteral_word(word: &str) -> bool {
     let bare = word.trim_matches(|c: char| !c.is_alphanumeric());
     matches!(
         bare,
-        "iv" | "i.v" | "intravenous" | "intravenously" | "infusion" | "injection" | "drip" | "im"
+        "iv" | "i.v"
+            | "intravenous"
+            | "intravenously"
+            | "infusion"
+            | "injection"
+            | "injectable"
+            | "drip"
+            | "im"
     )
 }
 

@@ -174,6 +174,82 @@ fn a_name_does_not_resolve_from_one_word_of_a_longer_name() {
 }
 
 #[test]
+fn rxnorm_clinical_and_branded_drug_names_resolve() {
+    let k = k();
+    // The names EHRs send as a medication's display (RxNorm SCD and SBD).
+    for (name, generic, class) in [
+        (
+            "pramipexole dihydrochloride 0.25 MG Oral Tablet",
+            "pramipexole",
+            "dopamine-agonist",
+        ),
+        (
+            "pramipexole dihydrochloride 0.25 MG Oral Tablet [Mirapex]",
+            "pramipexole",
+            "dopamine-agonist",
+        ),
+        (
+            "24 HR ropinirole 2 MG Extended Release Oral Tablet",
+            "ropinirole",
+            "dopamine-agonist",
+        ),
+        (
+            "24 HR ropinirole 2 MG Extended Release Oral Tablet [Requip]",
+            "ropinirole",
+            "dopamine-agonist",
+        ),
+        (
+            "rotigotine 2 MG/24HR Transdermal System",
+            "rotigotine",
+            "dopamine-agonist",
+        ),
+        (
+            "ferric carboxymaltose 50 MG/ML Injectable Solution",
+            "ferric carboxymaltose",
+            "iv-iron",
+        ),
+        (
+            "iron sucrose 20 MG/ML Injectable Solution [Venofer]",
+            "iron sucrose",
+            "iv-iron",
+        ),
+        (
+            "ferrous sulfate 325 MG Oral Tablet",
+            "ferrous sulfate",
+            "oral-iron",
+        ),
+        (
+            "diphenhydramine hydrochloride 25 MG Oral Capsule",
+            "diphenhydramine",
+            "sedating-antihistamine",
+        ),
+        (
+            "sertraline 50 MG Oral Tablet [Zoloft]",
+            "sertraline",
+            "ssri",
+        ),
+        (
+            "gabapentin 300 MG Oral Capsule",
+            "gabapentin",
+            "alpha-2-delta",
+        ),
+    ] {
+        let got = k.medicine(name).map(|(g, c)| (g, c.id.as_str()));
+        assert_eq!(got, Some((generic, class)), "{name}");
+    }
+    // A bracket or a leading number alone is no medicine, and other words
+    // still count: "[Mirapex] tablets" is not read as pramipexole twice over.
+    for name in [
+        "24 HR",
+        "[]",
+        "24 HR Oral Tablet",
+        "vitamin 2 MG [Unknownbrand]",
+    ] {
+        assert!(k.ingredients(name).is_empty(), "{name}");
+    }
+}
+
+#[test]
 fn iron_brands_resolve_to_their_route() {
     let k = k();
     for brand in [
