@@ -9,6 +9,7 @@
 
 use std::path::Path;
 
+use chrono::NaiveDate;
 use willis_core::parse::{record_file_from_json, record_file_from_toml, MAX_RECORD_BYTES};
 use willis_core::{RecordError, RecordFile};
 use willis_fhir::Skipped;
@@ -30,6 +31,77 @@ pub struct Input {
     /// The Bundle's resources (or parts) that were not used, with why; empty
     /// for a record file.
     pub skipped: Vec<Skipped>,
+}
+
+impl Input {
+    /// A Bundle's facts dated after `today` moved to [`Input::skipped`]: an
+    /// EHR's result drawn this morning in a time zone ahead of the reader's
+    /// must not sink the whole Bundle. (A record file's future dates stay
+    /// errors: there they are typing mistakes for the person to fix.)
+    pub fn without_future(mut self, today: NaiveDate) -> Input {
+        if self.source != Source::Bundle {
+            return self;
+        }
+        let later = |date: &str| date.parse::<NaiveDate>().is_ok_and(|d| d > today);
+        let reason = |what: String| Skipped {
+            resource: what,
+            reason: format!("dated after today ({today}); not used until that day"),
+        };
+        let file = &mut self.file;
+        let skipped = &mut self.skipped;
+        file.labs.retain(|l| {
+            let keep = !later(&l.date);
+            if !keep {
+                skipped.push(reason(format!("{} result of {}", l.test, l.date)));
+            }
+            keep
+        });
+        file.diary.retain(|d| {
+            let keep = !later(&d.date);
+            if !keep {
+                skipped.push(reason(format!("diary night of {}", d.date)));
+            }
+            keep
+        });
+        file.medications.retain_mut(|m| {
+            if m.started.as_deref().is_some_and(later) {
+                skipped.push(reason(format!(
+                    "{} started {}",
+                    m.name,
+                    m.started.as_deref().unwrap_or("")
+                )));
+                return false;
+            }
+            if let Some(stop) = m.stopped.take_if(|s| later(s)) {
+                skipped.push(reason(format!(
+                    "the planned stop of {} on {stop} (still taken)",
+                    m.name
+                )));
+            }
+            true
+        });
+        file.iron_treatments.retain(|t| {
+            let first = t.date.as_deref().or(t.started.as_deref());
+            let keep = !first.is_some_and(later);
+            if !keep {
+                skipped.push(reason(format!("iron treatment of {}", first.unwrap_or(""))));
+            }
+            keep
+        });
+        for t in &mut file.iron_treatments {
+            if let Some(stop) = t.stopped.take_if(|s| later(s)) {
+                skipped.push(reason(format!(
+                    "the planned end of an iron course on {stop}"
+                )));
+            }
+        }
+        if let Some(p) = file.patient.as_mut() {
+            if let Some(birth) = p.birth_date.take_if(|b| later(b)) {
+                skipped.push(reason(format!("the birth date {birth}")));
+            }
+        }
+        self
+    }
 }
 
 /// Reads JSON text: a FHIR Bundle when its top-level `resourceType` says so,
@@ -113,6 +185,26 @@ mod tests {
         assert!(input.skipped.is_empty());
         let e = from_json(r#"{"format": "willis-record/1", "labs": [{"test": 3}]}"#).unwrap_err();
         assert!(e.to_string().contains("labs[0]"), "{e}");
+    }
+
+    #[test]
+    fn a_bundles_future_facts_are_skipped_and_a_record_files_are_left_to_refuse() {
+        let day = |s: &str| s.parse::<NaiveDate>().unwrap();
+        let input = from_json(BUNDLE).unwrap();
+        let kept = input.clone().without_future(day("2026-03-01"));
+        assert_eq!(kept.file.labs.len(), 1, "a result of today is used");
+        let early = input.without_future(day("2026-02-28"));
+        assert!(early.file.labs.is_empty());
+        assert!(early
+            .skipped
+            .iter()
+            .any(|s| s.resource.contains("2026-03-01") && s.reason.contains("after today")));
+        let record = from_json(
+            r#"{"format": "willis-record/1", "labs": [{"test": "ferritin", "value": 30, "unit": "ng/mL", "date": "2030-01-01"}]}"#,
+        )
+        .unwrap()
+        .without_future(day("2026-01-01"));
+        assert_eq!(record.file.labs.len(), 1);
     }
 
     #[test]

@@ -163,7 +163,7 @@ pub fn record_and_date(
     let record = match file {
         Some(file) => {
             when.for_file()?;
-            let input = willis_app::input::from_path(file)?;
+            let input = willis_app::input::from_path(file)?.without_future(today);
             report_skipped(file, &input.skipped, &mut std::io::stderr())?;
             input
                 .file

@@ -527,7 +527,7 @@ fn export_fhir(args: &DbArgs, file: Option<&Path>, out: &mut dyn Write) -> anyho
     let today = crate::clock::today()?;
     let record = match file {
         Some(path) => {
-            let input = willis_app::input::from_path(path)?;
+            let input = willis_app::input::from_path(path)?.without_future(today);
             crate::report_skipped(path, &input.skipped, &mut std::io::stderr())?;
             // Only what plans: a file that does not validate is not exported.
             input
@@ -626,13 +626,13 @@ fn import_record(
     dry_run: bool,
     out: &mut dyn Write,
 ) -> anyhow::Result<()> {
-    let input = willis_app::input::from_path(file)?;
-    let session = Session::open(args)?;
-    let person = session.person()?;
     let clock = Clock {
         now: willis_store::now(),
         today: crate::clock::today()?,
     };
+    let input = willis_app::input::from_path(file)?.without_future(clock.today);
+    let session = Session::open(args)?;
+    let person = session.person()?;
     let done = session.block(session.app.import_record(
         session.user.id,
         person.id,

@@ -223,11 +223,11 @@ fn is_record(text: &str) -> bool {
 /// Adds a Bundle's (or record file's) facts to the chosen person.
 async fn import_record(web: &Web, c: &Caller, targets: &[Person], form: &PastedForm) -> Response {
     let text = form.backup.as_str();
+    let clock = web.clock();
     let input = match willis_app::input::from_json(text) {
-        Ok(i) => i,
+        Ok(i) => i.without_future(clock.today),
         Err(e) => return refused(c, targets, &e.to_string(), ""),
     };
-    let clock = web.clock();
     let into = form.into.as_deref().unwrap_or("new").trim();
     let result = if into == "new" {
         let name = form.name.as_deref().unwrap_or("").trim();
