@@ -187,11 +187,18 @@ fn cds_hooks_are_refused_until_configured_and_open_with_a_loud_warning() {
     drop(server);
 
     // The warning is printed before the address line.
-    let mut child = willis(&["serve", "--db", &db, "--addr", "127.0.0.1:0", "--cds-insecure-no-auth"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = willis(&[
+        "serve",
+        "--db",
+        &db,
+        "--addr",
+        "127.0.0.1:0",
+        "--cds-insecure-no-auth",
+    ])
+    .stdout(Stdio::null())
+    .stderr(Stdio::piped())
+    .spawn()
+    .unwrap();
     let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
     let mut before = Vec::new();
     let base = loop {
@@ -218,10 +225,16 @@ fn cds_flags_are_checked_before_listening() {
     std::fs::write(&trust, r#"{"issuers": []}"#).unwrap();
     let trust = trust.display().to_string();
     let err = serve_fails(&["--cds-trust", &trust, "--cds-insecure-no-auth"]);
-    assert!(err.contains("--cds-insecure-no-auth") && err.contains("--cds-trust"), "{err}");
+    assert!(
+        err.contains("--cds-insecure-no-auth") && err.contains("--cds-trust"),
+        "{err}"
+    );
     let missing = dir.path().join("missing.json").display().to_string();
     let err = serve_fails(&["--cds-trust", &missing]);
-    assert!(err.contains("--cds-trust") && err.contains("missing.json"), "{err}");
+    assert!(
+        err.contains("--cds-trust") && err.contains("missing.json"),
+        "{err}"
+    );
     let bad = dir.path().join("bad.json");
     std::fs::write(&bad, r#"{"issuers": [{"jwks": {"keys": []}}]}"#).unwrap();
     let err = serve_fails(&["--cds-trust", &bad.display().to_string()]);

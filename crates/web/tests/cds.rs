@@ -51,10 +51,7 @@ async fn insecure() -> (Router, Guard) {
 }
 
 fn fixture(name: &str) -> Value {
-    let path = format!(
-        "{}/tests/fixtures/cds/{name}",
-        env!("CARGO_MANIFEST_DIR")
-    );
+    let path = format!("{}/tests/fixtures/cds/{name}", env!("CARGO_MANIFEST_DIR"));
     serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
 }
 
@@ -93,8 +90,9 @@ fn check_card(card: &Value) {
                 assert!(suggestion["label"].as_str().is_some());
                 assert!(uuid::Uuid::parse_str(suggestion["uuid"].as_str().unwrap()).is_ok());
                 for action in suggestion["actions"].as_array().unwrap() {
-                    assert!(["create", "update", "delete"]
-                        .contains(&action["type"].as_str().unwrap()));
+                    assert!(
+                        ["create", "update", "delete"].contains(&action["type"].as_str().unwrap())
+                    );
                     assert!(action["description"].as_str().is_some());
                     if action["type"] == "delete" {
                         assert!(action["resourceId"].as_str().is_some(), "{action}");
@@ -142,7 +140,10 @@ async fn discovery_lists_both_services_with_their_prefetch() {
             .map(String::as_str)
             .collect();
         keys.sort();
-        assert_eq!(keys, ["conditions", "medications", "observations", "patient"]);
+        assert_eq!(
+            keys,
+            ["conditions", "medications", "observations", "patient"]
+        );
         assert_eq!(s["prefetch"]["patient"], "Patient/{{context.patientId}}");
         let obs = s["prefetch"]["observations"].as_str().unwrap();
         assert!(obs.starts_with("Observation?patient={{context.patientId}}&code="));
@@ -242,7 +243,10 @@ async fn without_an_iron_panel_the_card_suggests_ordering_one() {
             assert_eq!(a["type"], "create");
             assert_eq!(a["resource"]["resourceType"], "ServiceRequest");
             assert_eq!(a["resource"]["subject"]["reference"], "Patient/1288992");
-            assert_eq!(a["resource"]["code"]["coding"][0]["system"], "http://loinc.org");
+            assert_eq!(
+                a["resource"]["code"]["coding"][0]["system"],
+                "http://loinc.org"
+            );
             a["resource"]["code"]["coding"][0]["code"].as_str().unwrap()
         })
         .collect();
@@ -254,7 +258,8 @@ async fn without_an_iron_panel_the_card_suggests_ordering_one() {
 async fn no_card_for_a_patient_without_rls() {
     let (app, _g) = insecure().await;
     let mut request = fixture("patient-view.json");
-    request["prefetch"]["conditions"] = json!({"resourceType": "Bundle", "type": "searchset", "total": 0});
+    request["prefetch"]["conditions"] =
+        json!({"resourceType": "Bundle", "type": "searchset", "total": 0});
     let a = post(&app, PATIENT_VIEW, None, request).await;
     expect(&a, 200);
     assert_eq!(a.json(), json!({"cards": []}));
@@ -272,7 +277,10 @@ async fn null_prefetch_is_no_data_and_missing_prefetch_without_a_server_is_no_ca
     for key in ["patient", "observations", "medications", "conditions"] {
         request["prefetch"][key] = Value::Null;
     }
-    assert_eq!(post(&app, PATIENT_VIEW, None, request).await.json(), json!({"cards": []}));
+    assert_eq!(
+        post(&app, PATIENT_VIEW, None, request).await.json(),
+        json!({"cards": []})
+    );
     // Keys left out and no fhirServer to fetch them from.
     let mut request = fixture("patient-view.json");
     request.as_object_mut().unwrap().remove("prefetch");
@@ -296,7 +304,10 @@ async fn a_plain_http_fhir_server_elsewhere_gets_no_token_and_gives_no_card() {
     let (app, _g) = insecure().await;
     let mut request = fixture("patient-view.json");
     request["fhirServer"] = json!("http://ehr.example.org/fhir");
-    request["prefetch"].as_object_mut().unwrap().remove("conditions");
+    request["prefetch"]
+        .as_object_mut()
+        .unwrap()
+        .remove("conditions");
     let started = Instant::now();
     let a = post(&app, PATIENT_VIEW, None, request).await;
     assert_eq!(a.json(), json!({"cards": []}));
@@ -408,7 +419,10 @@ async fn missing_prefetch_is_fetched_from_the_fhir_server_with_the_token() {
     let mut partial = fixture("patient-view.json");
     partial["fhirServer"] = json!(base);
     partial["fhirAuthorization"]["access_token"] = json!(fake.token);
-    partial["prefetch"].as_object_mut().unwrap().remove("conditions");
+    partial["prefetch"]
+        .as_object_mut()
+        .unwrap()
+        .remove("conditions");
     assert!(!cards(&post(&app, PATIENT_VIEW, None, partial).await).is_empty());
     assert_eq!(fake.calls.load(Ordering::SeqCst), 5);
     // A wrong token: the server refuses, so no card (and no error).
@@ -446,13 +460,22 @@ fn order(select: &[&str]) -> Value {
 }
 
 fn set_draft(request: &mut Value, concept: Value) {
-    request["context"]["draftOrders"]["entry"][0]["resource"]["medicationCodeableConcept"] = concept;
+    request["context"]["draftOrders"]["entry"][0]["resource"]["medicationCodeableConcept"] =
+        concept;
 }
 
 #[tokio::test]
 async fn order_select_warns_on_a_medicine_that_worsens_rls() {
     let (app, _g) = insecure().await;
-    let cards = cards(&post(&app, ORDER_SELECT, None, order(&["MedicationRequest/draft-1"])).await);
+    let cards = cards(
+        &post(
+            &app,
+            ORDER_SELECT,
+            None,
+            order(&["MedicationRequest/draft-1"]),
+        )
+        .await,
+    );
     assert_eq!(cards.len(), 1, "{cards:?}");
     let card = &cards[0];
     check_card(card);
@@ -467,7 +490,11 @@ async fn order_select_warns_on_a_medicine_that_worsens_rls() {
     );
     let detail = card["detail"].as_str().unwrap();
     assert!(detail.contains("loratadine"), "{detail}");
-    assert_eq!(detail.matches("loratadine").count(), 1, "named once: {detail}");
+    assert_eq!(
+        detail.matches("loratadine").count(),
+        1,
+        "named once: {detail}"
+    );
     let action = &card["suggestions"][0]["actions"][0];
     assert_eq!(action["type"], "delete");
     assert_eq!(action["resourceId"], "MedicationRequest/draft-1");
@@ -507,7 +534,10 @@ async fn order_select_warns_on_a_new_dopamine_agonist_only() {
         .to_lowercase()
         .contains("dopamine agonist"));
     let detail = cards[0]["detail"].as_str().unwrap();
-    assert!(detail.contains("pregabalin") && detail.contains("gabapentin"), "{detail}");
+    assert!(
+        detail.contains("pregabalin") && detail.contains("gabapentin"),
+        "{detail}"
+    );
     // Already taking it: a renewal is not a new agonist.
     request["prefetch"]["medications"]["entry"]
         .as_array_mut()
@@ -549,18 +579,66 @@ async fn order_select_says_nothing_on_unrelated_or_unselected_orders_or_without_
 
 // ---------------------------------------------------------------- bad calls
 
+/// A change made to a request.
+type Change = Box<dyn Fn(&mut Value)>;
+
 #[tokio::test]
 async fn bad_calls_are_400_with_an_operation_outcome_naming_the_field() {
     let (app, _g) = insecure().await;
-    let cases: Vec<(&str, Box<dyn Fn(&mut Value)>, &str)> = vec![
-        (PATIENT_VIEW, Box::new(|r| { r.as_object_mut().unwrap().remove("hookInstance"); }), "hookInstance"),
-        (PATIENT_VIEW, Box::new(|r| r["hook"] = json!("order-sign")), "hook"),
-        (PATIENT_VIEW, Box::new(|r| { r["context"].as_object_mut().unwrap().remove("patientId"); }), "context.patientId"),
-        (PATIENT_VIEW, Box::new(|r| r["context"]["patientId"] = json!("../Patient/1")), "context.patientId"),
-        (PATIENT_VIEW, Box::new(|r| { r.as_object_mut().unwrap().remove("context"); }), "context"),
-        (PATIENT_VIEW, Box::new(|r| r["prefetch"]["observations"] = json!("yes")), "prefetch.observations"),
-        (PATIENT_VIEW, Box::new(|r| { r.as_object_mut().unwrap().remove("fhirServer"); }), "fhirServer"),
-        (PATIENT_VIEW, Box::new(|r| { r["fhirAuthorization"].as_object_mut().unwrap().remove("access_token"); }), "fhirAuthorization.access_token"),
+    let cases: Vec<(&str, Change, &str)> = vec![
+        (
+            PATIENT_VIEW,
+            Box::new(|r| {
+                r.as_object_mut().unwrap().remove("hookInstance");
+            }),
+            "hookInstance",
+        ),
+        (
+            PATIENT_VIEW,
+            Box::new(|r| r["hook"] = json!("order-sign")),
+            "hook",
+        ),
+        (
+            PATIENT_VIEW,
+            Box::new(|r| {
+                r["context"].as_object_mut().unwrap().remove("patientId");
+            }),
+            "context.patientId",
+        ),
+        (
+            PATIENT_VIEW,
+            Box::new(|r| r["context"]["patientId"] = json!("../Patient/1")),
+            "context.patientId",
+        ),
+        (
+            PATIENT_VIEW,
+            Box::new(|r| {
+                r.as_object_mut().unwrap().remove("context");
+            }),
+            "context",
+        ),
+        (
+            PATIENT_VIEW,
+            Box::new(|r| r["prefetch"]["observations"] = json!("yes")),
+            "prefetch.observations",
+        ),
+        (
+            PATIENT_VIEW,
+            Box::new(|r| {
+                r.as_object_mut().unwrap().remove("fhirServer");
+            }),
+            "fhirServer",
+        ),
+        (
+            PATIENT_VIEW,
+            Box::new(|r| {
+                r["fhirAuthorization"]
+                    .as_object_mut()
+                    .unwrap()
+                    .remove("access_token");
+            }),
+            "fhirAuthorization.access_token",
+        ),
     ];
     for (path, change, field) in cases {
         let mut request = fixture("patient-view.json");
@@ -575,14 +653,23 @@ async fn bad_calls_are_400_with_an_operation_outcome_naming_the_field() {
         assert!(issue["diagnostics"].as_str().unwrap().starts_with(field));
     }
     let mut request = order(&["MedicationRequest/draft-1"]);
-    request["context"].as_object_mut().unwrap().remove("draftOrders");
+    request["context"]
+        .as_object_mut()
+        .unwrap()
+        .remove("draftOrders");
     let a = post(&app, ORDER_SELECT, None, request).await;
     expect(&a, 400);
     assert_eq!(a.json()["issue"][0]["expression"][0], "context.draftOrders");
     let a = send(&app, request_raw(PATIENT_VIEW, "{not json")).await;
     expect(&a, 400);
     assert_eq!(a.json()["resourceType"], "OperationOutcome");
-    let a = post(&app, "/cds-services/no-such-service", None, fixture("patient-view.json")).await;
+    let a = post(
+        &app,
+        "/cds-services/no-such-service",
+        None,
+        fixture("patient-view.json"),
+    )
+    .await;
     expect(&a, 404);
     assert_eq!(a.json()["issue"][0]["code"], "not-found");
 }
@@ -596,7 +683,9 @@ async fn a_year_of_data_fits_and_more_than_4_mib_is_refused() {
     let (app, _g) = insecure().await;
     let mut request = fixture("patient-view.json");
     let ferritin = request["prefetch"]["observations"]["entry"][0].clone();
-    let entries = request["prefetch"]["observations"]["entry"].as_array_mut().unwrap();
+    let entries = request["prefetch"]["observations"]["entry"]
+        .as_array_mut()
+        .unwrap();
     for month in 1..=12 {
         let mut e = ferritin.clone();
         e["resource"]["id"] = json!(format!("ferritin-m{month}"));
@@ -635,12 +724,27 @@ async fn feedback_is_accepted_once_and_checked() {
     assert_eq!(log.len(), 2, "a repeat is recorded once: {log:?}");
     assert_eq!(log[1].feedback.outcome, "overridden");
     assert!(log[1].feedback.had_comment);
-    assert!(!format!("{log:?}").contains("private words"), "free text is not kept");
+    assert!(
+        !format!("{log:?}").contains("private words"),
+        "free text is not kept"
+    );
     for (body, field) in [
-        (json!({"feedback": [{"card": "c", "outcome": "ignored", "outcomeTimestamp": "2026-06-15T10:00:00Z"}]}), "feedback[0].outcome"),
-        (json!({"feedback": [{"card": "c", "outcome": "accepted", "outcomeTimestamp": "2026-06-15T10:00:00Z"}]}), "feedback[0].acceptedSuggestions"),
-        (json!({"feedback": [{"card": "c", "outcome": "overridden", "outcomeTimestamp": "yesterday"}]}), "feedback[0].outcomeTimestamp"),
-        (json!({"feedback": [{"outcome": "overridden", "outcomeTimestamp": "2026-06-15T10:00:00Z"}]}), "feedback[0].card"),
+        (
+            json!({"feedback": [{"card": "c", "outcome": "ignored", "outcomeTimestamp": "2026-06-15T10:00:00Z"}]}),
+            "feedback[0].outcome",
+        ),
+        (
+            json!({"feedback": [{"card": "c", "outcome": "accepted", "outcomeTimestamp": "2026-06-15T10:00:00Z"}]}),
+            "feedback[0].acceptedSuggestions",
+        ),
+        (
+            json!({"feedback": [{"card": "c", "outcome": "overridden", "outcomeTimestamp": "yesterday"}]}),
+            "feedback[0].outcomeTimestamp",
+        ),
+        (
+            json!({"feedback": [{"outcome": "overridden", "outcomeTimestamp": "2026-06-15T10:00:00Z"}]}),
+            "feedback[0].card",
+        ),
         (json!({"cards": []}), "feedback"),
     ] {
         let a = post(&app, path, None, body).await;
@@ -648,7 +752,16 @@ async fn feedback_is_accepted_once_and_checked() {
         assert_eq!(a.json()["issue"][0]["expression"][0], field);
     }
     assert_eq!(g.web.cds().feedback().entries().len(), 2);
-    expect(&post(&app, "/cds-services/nope/feedback", None, json!({"feedback": []})).await, 404);
+    expect(
+        &post(
+            &app,
+            "/cds-services/nope/feedback",
+            None,
+            json!({"feedback": []}),
+        )
+        .await,
+        404,
+    );
 }
 
 // ---------------------------------------------------------------- CORS, modes
@@ -661,17 +774,26 @@ async fn cors_preflight_is_answered() {
         .uri(PATIENT_VIEW)
         .header(header::ORIGIN, "https://ehr.example.org")
         .header(header::ACCESS_CONTROL_REQUEST_METHOD, "POST")
-        .header(header::ACCESS_CONTROL_REQUEST_HEADERS, "authorization,content-type")
+        .header(
+            header::ACCESS_CONTROL_REQUEST_HEADERS,
+            "authorization,content-type",
+        )
         .body(Body::empty())
         .unwrap();
     let a = send(&app, preflight).await;
     assert!(a.status.is_success(), "{}", a.status);
     assert_eq!(a.header("access-control-allow-origin"), Some("*"));
-    let methods = a.header("access-control-allow-methods").unwrap().to_uppercase();
+    let methods = a
+        .header("access-control-allow-methods")
+        .unwrap()
+        .to_uppercase();
     for m in ["GET", "POST", "OPTIONS"] {
         assert!(methods.contains(m), "{methods}");
     }
-    let headers = a.header("access-control-allow-headers").unwrap().to_lowercase();
+    let headers = a
+        .header("access-control-allow-headers")
+        .unwrap()
+        .to_lowercase();
     assert!(headers.contains("authorization") && headers.contains("content-type"));
     assert!(a.header("access-control-allow-credentials").is_none());
     // The answer itself carries the origin header too.
@@ -690,7 +812,13 @@ async fn without_configuration_every_cds_call_is_refused() {
     for a in [
         get(&app, "/cds-services", None).await,
         post(&app, PATIENT_VIEW, None, fixture("patient-view.json")).await,
-        post(&app, "/cds-services/willis-rls-patient-view/feedback", None, json!({"feedback": []})).await,
+        post(
+            &app,
+            "/cds-services/willis-rls-patient-view/feedback",
+            None,
+            json!({"feedback": []}),
+        )
+        .await,
     ] {
         expect(&a, 503);
         let body = a.json();
@@ -768,10 +896,22 @@ async fn a_signed_call_is_answered_and_an_unsigned_one_refused() {
     let (app, _g, pair) = trusted().await;
     let aud = format!("{PUBLIC}{PATIENT_VIEW}");
     let token = sign(&pair, &aud);
-    let a = post(&app, PATIENT_VIEW, Some(&token), fixture("patient-view.json")).await;
+    let a = post(
+        &app,
+        PATIENT_VIEW,
+        Some(&token),
+        fixture("patient-view.json"),
+    )
+    .await;
     assert!(!cards(&a).is_empty());
     // The same token again: a replayed jti.
-    let a = post(&app, PATIENT_VIEW, Some(&token), fixture("patient-view.json")).await;
+    let a = post(
+        &app,
+        PATIENT_VIEW,
+        Some(&token),
+        fixture("patient-view.json"),
+    )
+    .await;
     expect(&a, 401);
     let a = post(&app, PATIENT_VIEW, None, fixture("patient-view.json")).await;
     expect(&a, 401);
@@ -779,7 +919,13 @@ async fn a_signed_call_is_answered_and_an_unsigned_one_refused() {
     assert_eq!(a.header("www-authenticate"), Some("Bearer"));
     // A token for another service.
     let other = sign(&pair, &format!("{PUBLIC}{ORDER_SELECT}"));
-    let a = post(&app, PATIENT_VIEW, Some(&other), fixture("patient-view.json")).await;
+    let a = post(
+        &app,
+        PATIENT_VIEW,
+        Some(&other),
+        fixture("patient-view.json"),
+    )
+    .await;
     expect(&a, 401);
     assert!(!a.text().contains(&other), "the token is never echoed");
 }

@@ -256,8 +256,16 @@ fn warning_card(a: &Assessment, w: &Warning) -> Card {
         Level::Caution => Indicator::Warning,
         Level::Info => Indicator::Info,
     };
-    let title = if w.title.is_empty() { &w.text } else { &w.title };
-    let text = if w.detail.is_empty() { &w.text } else { &w.detail };
+    let title = if w.title.is_empty() {
+        &w.text
+    } else {
+        &w.title
+    };
+    let text = if w.detail.is_empty() {
+        &w.text
+    } else {
+        &w.detail
+    };
     Card::new(
         title,
         detail(a, text, &w.because, &w.sources, false, &[]),
@@ -281,7 +289,10 @@ fn step_card(a: &Assessment, s: &Step, request: &HookRequest) -> Card {
             .iter()
             .map(|d| format!("- {}: {}", d.profile, escape_markdown(&d.says)))
             .collect();
-        extra.push(format!("**Where the guidelines differ:**\n\n{}", lines.join("\n")));
+        extra.push(format!(
+            "**Where the guidelines differ:**\n\n{}",
+            lines.join("\n")
+        ));
     }
     let with_iron = matches!(s.category, Category::Treatment | Category::Medicine)
         || s.id.starts_with("test.iron")
@@ -302,8 +313,14 @@ fn step_card(a: &Assessment, s: &Step, request: &HookRequest) -> Card {
 pub const IRON_PANEL: [(&str, &str); 4] = [
     ("2276-4", "Ferritin [Mass/volume] in Serum or Plasma"),
     ("2498-4", "Iron [Mass/volume] in Serum or Plasma"),
-    ("2500-7", "Iron binding capacity [Mass/volume] in Serum or Plasma"),
-    ("2502-3", "Iron saturation [Mass Fraction] in Serum or Plasma"),
+    (
+        "2500-7",
+        "Iron binding capacity [Mass/volume] in Serum or Plasma",
+    ),
+    (
+        "2502-3",
+        "Iron saturation [Mass Fraction] in Serum or Plasma",
+    ),
 ];
 
 /// "Order an iron panel": one draft ServiceRequest per test.

@@ -23,14 +23,12 @@ pub fn assess_bundle(
     // `validate`, not `validate_on`: a fact the EHR dates after today (a time
     // zone ahead of ours) is not a typing mistake to refuse the whole chart
     // for; the assessment, made for today, leaves it out.
-    let record = file
-        .validate(Knowledge::get())
-        .map_err(|e| {
-            format!(
-                "the record built from the FHIR data is not valid at {}",
-                e.path().unwrap_or("?")
-            )
-        })?;
+    let record = file.validate(Knowledge::get()).map_err(|e| {
+        format!(
+            "the record built from the FHIR data is not valid at {}",
+            e.path().unwrap_or("?")
+        )
+    })?;
     let assessment = assess(&record, web.today(), GUIDELINE);
     Ok((record, assessment))
 }

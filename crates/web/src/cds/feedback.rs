@@ -38,7 +38,11 @@ pub struct Received {
     pub received_at: DateTime<Utc>,
 }
 
-fn text<'a>(item: &'a serde_json::Map<String, Value>, key: &str, path: &str) -> Result<Option<&'a str>, Outcome> {
+fn text<'a>(
+    item: &'a serde_json::Map<String, Value>,
+    key: &str,
+    path: &str,
+) -> Result<Option<&'a str>, Outcome> {
     match item.get(key) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) => Ok(Some(s)),
@@ -68,7 +72,10 @@ impl Feedback {
     fn parse_item(i: usize, item: &Value) -> Result<Feedback, Outcome> {
         let at = |field: &str| format!("feedback[{i}].{field}");
         let Value::Object(item) = item else {
-            return Err(Outcome::bad_field(format!("feedback[{i}]"), "must be an object"));
+            return Err(Outcome::bad_field(
+                format!("feedback[{i}]"),
+                "must be an object",
+            ));
         };
         let card = text(item, "card", &at("card"))?
             .filter(|c| !c.trim().is_empty())
@@ -121,8 +128,10 @@ impl Feedback {
                         let path = at("overrideReason.reason");
                         let code = text(c, "code", &format!("{path}.code"))?
                             .ok_or_else(|| Outcome::missing(format!("{path}.code"), "a code"))?;
-                        let system = text(c, "system", &format!("{path}.system"))?
-                            .ok_or_else(|| Outcome::missing(format!("{path}.system"), "a code system"))?;
+                        let system =
+                            text(c, "system", &format!("{path}.system"))?.ok_or_else(|| {
+                                Outcome::missing(format!("{path}.system"), "a code system")
+                            })?;
                         Some(format!("{system}|{code}"))
                     }
                     Some(_) => {
@@ -135,10 +144,16 @@ impl Feedback {
                 let comment = text(r, "userComment", &at("overrideReason.userComment"))?;
                 (reason, comment.is_some_and(|c| !c.trim().is_empty()))
             }
-            Some(_) => return Err(Outcome::bad_field(at("overrideReason"), "must be an object")),
+            Some(_) => {
+                return Err(Outcome::bad_field(
+                    at("overrideReason"),
+                    "must be an object",
+                ))
+            }
         };
-        let stamp = text(item, "outcomeTimestamp", &at("outcomeTimestamp"))?
-            .ok_or_else(|| Outcome::missing(at("outcomeTimestamp"), "when it happened, RFC 3339"))?;
+        let stamp = text(item, "outcomeTimestamp", &at("outcomeTimestamp"))?.ok_or_else(|| {
+            Outcome::missing(at("outcomeTimestamp"), "when it happened, RFC 3339")
+        })?;
         let outcome_timestamp = DateTime::parse_from_rfc3339(stamp)
             .map_err(|e| {
                 Outcome::bad_field(
@@ -158,10 +173,13 @@ impl Feedback {
     }
 }
 
+/// The log, and what it holds (service id and feedback) for the repeat check.
+type Kept = (VecDeque<Received>, HashSet<(&'static str, Feedback)>);
+
 /// The feedback received, most recent last.
 #[derive(Debug, Default)]
 pub struct FeedbackLog {
-    inner: Mutex<(VecDeque<Received>, HashSet<(&'static str, Feedback)>)>,
+    inner: Mutex<Kept>,
 }
 
 impl FeedbackLog {

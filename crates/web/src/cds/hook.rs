@@ -35,7 +35,11 @@ pub fn is_fhir_id(id: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
 }
 
-fn string<'a>(object: &'a Map<String, Value>, key: &str, path: &str) -> Result<Option<&'a str>, Outcome> {
+fn string<'a>(
+    object: &'a Map<String, Value>,
+    key: &str,
+    path: &str,
+) -> Result<Option<&'a str>, Outcome> {
     match object.get(key) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) => Ok(Some(s.as_str())),
@@ -60,9 +64,8 @@ fn kind(v: &Value) -> &'static str {
 impl HookRequest {
     /// Reads and checks the body of a call to `service`.
     pub fn parse(body: &[u8], service: Service) -> Result<HookRequest, Outcome> {
-        let json: Value = serde_json::from_slice(body).map_err(|e| {
-            Outcome::bad_field("body", format!("is not JSON ({e})"))
-        })?;
+        let json: Value = serde_json::from_slice(body)
+            .map_err(|e| Outcome::bad_field("body", format!("is not JSON ({e})")))?;
         let Value::Object(mut top) = json else {
             return Err(Outcome::bad_field(
                 "body",
@@ -151,7 +154,10 @@ impl HookRequest {
                         Value::String(s) => Ok(s.clone()),
                         other => Err(Outcome::bad_field(
                             format!("context.selections[{i}]"),
-                            format!("must be a string such as \"MedicationRequest/103\", not {}", kind(other)),
+                            format!(
+                                "must be a string such as \"MedicationRequest/103\", not {}",
+                                kind(other)
+                            ),
                         )),
                     })
                     .collect::<Result<Vec<_>, _>>()?,

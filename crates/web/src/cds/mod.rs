@@ -163,15 +163,14 @@ async fn admit(
     headers: &HeaderMap,
     paths: &[String],
     token_optional: bool,
-) -> Result<(), Response> {
+) -> Result<(), Outcome> {
     let verifier = match &web.config().cds {
         CdsAuth::Off => {
             return Err(Outcome::new(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "not-supported",
                 "CDS Hooks are not configured on this server: start it with --cds-trust FILE",
-            )
-            .into_response())
+            ))
         }
         CdsAuth::InsecureNoAuth => return Ok(()),
         CdsAuth::Trusted(v) => v,
@@ -187,29 +186,22 @@ async fn admit(
             StatusCode::SERVICE_UNAVAILABLE,
             "exception",
             "the service's own URL is not known, so no token audience can be checked: set --public-url",
-        )
-        .into_response());
+        ));
     };
     let audiences: Vec<String> = paths.iter().map(|p| format!("{base}{p}")).collect();
     let audiences: Vec<&str> = audiences.iter().map(String::as_str).collect();
     match verifier.verify(authorization, &audiences, Utc::now()).await {
         Ok(_) => Ok(()),
-        Err(e) => {
-            let mut r = Outcome::new(
-                StatusCode::UNAUTHORIZED,
-                "security",
-                format!("Authorization: {e}"),
-            )
-            .into_response();
-            r.headers_mut()
-                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
-            Err(r)
-        }
+        Err(e) => Err(Outcome::new(
+            StatusCode::UNAUTHORIZED,
+            "security",
+            format!("Authorization: {e}"),
+        )),
     }
 }
 
 /// The body, or an OperationOutcome when it cannot be read (too large).
-fn body_of(body: Result<Bytes, BytesRejection>) -> Result<Bytes, Response> {
+fn body_of(body: Result<Bytes, BytesRejection>) -> Result<Bytes, Outcome> {
     body.map_err(|e| {
         let status = e.status();
         let text = if status == StatusCode::PAYLOAD_TOO_LARGE {
@@ -220,14 +212,14 @@ fn body_of(body: Result<Bytes, BytesRejection>) -> Result<Bytes, Response> {
         } else {
             format!("the request body cannot be read: {e}")
         };
-        Outcome::new(status, "too-costly", text).into_response()
+        Outcome::new(status, "too-costly", text)
     })
 }
 
 /// `GET /cds-services`.
 async fn discover(State(web): State<Web>, headers: HeaderMap) -> Response {
     if let Err(refused) = admit(&web, &headers, &["/cds-services".into()], true).await {
-        return refused;
+        return refused.into_response();
     }
     Json(discovery::services()).into_response()
 }
@@ -243,11 +235,11 @@ async fn call(
         return Outcome::unknown_service(&id).into_response();
     };
     if let Err(refused) = admit(&web, &headers, &[format!("/cds-services/{id}")], false).await {
-        return refused;
+        return refused.into_response();
     }
     let body = match body_of(body) {
         Ok(b) => b,
-        Err(r) => return r,
+        Err(r) => return r.into_response(),
     };
     let request = match hook::HookRequest::parse(&body, service) {
         Ok(r) => r,
@@ -275,11 +267,11 @@ async fn give_feedback(
         format!("/cds-services/{id}/feedback"),
     ];
     if let Err(refused) = admit(&web, &headers, &paths, false).await {
-        return refused;
+        return refused.into_response();
     }
     let body = match body_of(body) {
         Ok(b) => b,
-        Err(r) => return r,
+        Err(r) => return r.into_response(),
     };
     match feedback::Feedback::parse(&body) {
         Ok(items) => {

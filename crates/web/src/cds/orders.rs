@@ -124,12 +124,7 @@ fn already_taking(record: &Record, generic: &str, today: chrono::NaiveDate) -> b
 }
 
 /// The warning card for one draft, if it needs one.
-fn card_for(
-    web: &Web,
-    chart: &Bundle,
-    record: &Record,
-    draft: &Draft,
-) -> Option<Card> {
+fn card_for(web: &Web, chart: &Bundle, record: &Record, draft: &Draft) -> Option<Card> {
     let today = web.today();
     let found = Knowledge::get().ingredients(&draft.name);
     let aggravating = found.iter().find(|(_, c)| c.effect == Effect::Aggravates);
@@ -160,7 +155,16 @@ fn card_for(
         )),
         _ => class.alternatives.clone(),
     };
-    Some(build_card(&with_draft, draft, generic, &class.label, class.effect, &class.sources, warning, alternatives))
+    Some(build_card(
+        &with_draft,
+        draft,
+        generic,
+        &class.label,
+        class.effect,
+        &class.sources,
+        warning,
+        alternatives,
+    ))
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -202,7 +206,10 @@ fn build_card(
         escape_markdown(class_label)
     )];
     // Named once: the warning's own text may already name them.
-    if let Some(alt) = alternatives.as_ref().filter(|alt| !text.contains(alt.as_str())) {
+    if let Some(alt) = alternatives
+        .as_ref()
+        .filter(|alt| !text.contains(alt.as_str()))
+    {
         extra.push(format!("**Safer alternatives:** {}", escape_markdown(alt)));
     }
     let detail = cards::detail(a, &text, &[], &sources, false, &extra);

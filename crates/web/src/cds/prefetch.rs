@@ -53,9 +53,9 @@ fn unpack(value: Value) -> (Vec<Value>, Option<String>) {
                 .get("link")
                 .and_then(Value::as_array)
                 .and_then(|links| {
-                    links.iter().find(|l| {
-                        l.get("relation").and_then(Value::as_str) == Some("next")
-                    })
+                    links
+                        .iter()
+                        .find(|l| l.get("relation").and_then(Value::as_str) == Some("next"))
                 })
                 .and_then(|l| l.get("url"))
                 .and_then(Value::as_str)
@@ -98,7 +98,9 @@ pub fn check_server(base: &str) -> Result<(), String> {
                 Err("fhirServer is plain http on a non-loopback address; only https is used".into())
             }
         }
-        other => Err(format!("fhirServer has scheme {other:?}; only https is used")),
+        other => Err(format!(
+            "fhirServer has scheme {other:?}; only https is used"
+        )),
     }
 }
 
@@ -234,8 +236,7 @@ async fn read_pages(
             break;
         }
         pages += 1;
-        if !(current.starts_with(&format!("{base}/")) || current.starts_with(&format!("{base}?")))
-        {
+        if !(current.starts_with(&format!("{base}/")) || current.starts_with(&format!("{base}?"))) {
             return Err("a next link leads outside fhirServer; not followed".into());
         }
         let mut call = client
