@@ -693,6 +693,9 @@ async fn a_year_of_data_fits_and_more_than_4_mib_is_refused() {
         entries.push(e);
     }
     assert!(!cards(&post(&app, PATIENT_VIEW, None, request.clone()).await).is_empty());
+    // Over the app's usual 256 KiB limit, under the CDS routes' 4 MiB.
+    request["padding"] = json!("x".repeat(1024 * 1024));
+    assert!(!cards(&post(&app, PATIENT_VIEW, None, request.clone()).await).is_empty());
     request["padding"] = json!("x".repeat(5 * 1024 * 1024));
     let a = post(&app, PATIENT_VIEW, None, request).await;
     expect(&a, 413);
