@@ -402,21 +402,21 @@ pub fn log_no_cards(service: Service, request: &HookRequest, why: &str) {
 }
 
 /// The patient-view service.
-pub async fn patient_view(web: &Web, request: &HookRequest) -> Answer {
+pub async fn patient_view(web: &Web, mut request: HookRequest) -> Answer {
     let service = Service::PatientView;
-    let bundle = match prefetch::gather(web, request, service).await {
+    let bundle = match prefetch::gather(web, &mut request, service).await {
         Ok(b) => b,
         Err(why) => {
-            log_no_cards(service, request, &why);
+            log_no_cards(service, &request, &why);
             return Answer::default();
         }
     };
     match clinical::assess_bundle(web, &bundle, &[]) {
         Ok((_, a)) => Answer {
-            cards: for_assessment(&a, request),
+            cards: for_assessment(&a, &request),
         },
         Err(why) => {
-            log_no_cards(service, request, &why);
+            log_no_cards(service, &request, &why);
             Answer::default()
         }
     }

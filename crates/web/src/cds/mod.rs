@@ -246,8 +246,8 @@ async fn call(
         Err(bad) => return bad.into_response(),
     };
     let answer = match service {
-        discovery::Service::PatientView => cards::patient_view(&web, &request).await,
-        discovery::Service::OrderSelect => orders::order_select(&web, &request).await,
+        discovery::Service::PatientView => cards::patient_view(&web, request).await,
+        discovery::Service::OrderSelect => orders::order_select(&web, request).await,
     };
     Json(answer).into_response()
 }

@@ -234,23 +234,23 @@ fn build_card(
 }
 
 /// The order-select service.
-pub async fn order_select(web: &Web, request: &HookRequest) -> Answer {
+pub async fn order_select(web: &Web, mut request: HookRequest) -> Answer {
     let service = Service::OrderSelect;
-    let drafts = selected_drafts(request);
+    let drafts = selected_drafts(&request);
     if drafts.is_empty() {
         return Answer::default();
     }
-    let chart = match prefetch::gather(web, request, service).await {
+    let chart = match prefetch::gather(web, &mut request, service).await {
         Ok(b) => b,
         Err(why) => {
-            cards::log_no_cards(service, request, &why);
+            cards::log_no_cards(service, &request, &why);
             return Answer::default();
         }
     };
     let (record, assessment) = match clinical::assess_bundle(web, &chart, &[]) {
         Ok(r) => r,
         Err(why) => {
-            cards::log_no_cards(service, request, &why);
+            cards::log_no_cards(service, &request, &why);
             return Answer::default();
         }
     };

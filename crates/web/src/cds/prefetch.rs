@@ -105,8 +105,13 @@ pub fn check_server(base: &str) -> Result<(), String> {
 }
 
 /// The Bundle of everything the call's data holds, or why there is none.
-pub async fn gather(web: &Web, request: &HookRequest, service: Service) -> Result<Bundle, String> {
-    let mut prefetch = request.prefetch.clone();
+/// The prefetch values are taken out of the request (not copied).
+pub async fn gather(
+    web: &Web,
+    request: &mut HookRequest,
+    service: Service,
+) -> Result<Bundle, String> {
+    let mut prefetch = std::mem::take(&mut request.prefetch);
     let templates = service.prefetch();
     let mut slots: Vec<Slot> = Vec::new();
     for key in PREFETCH_KEYS {
