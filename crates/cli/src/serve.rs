@@ -1,7 +1,9 @@
-//! `willis serve`: the web app, the JSON API and (later) CDS Hooks, on the
-//! default journal or the database `--db` names.
+//! `willis serve`: the web app, the JSON API and CDS Hooks, on the default
+//! journal or the database `--db` names.
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
 
 use anyhow::{bail, Context as _};
 
@@ -19,6 +21,40 @@ pub struct ServeArgs {
     /// Do not let new people create accounts (existing accounts still sign in).
     #[arg(long)]
     pub no_signup: bool,
+    /// Answer CDS Hooks calls from the EHRs this file trusts:
+    /// {"issuers": [{"iss": "...", "jwks": {...}} or {"iss": "...", "jwks_url": "..."}]}.
+    /// Without it (or --cds-insecure-no-auth) every CDS Hooks call is refused.
+    #[arg(long, value_name = "FILE", conflicts_with = "cds_insecure_no_auth")]
+    pub cds_trust: Option<PathBuf>,
+    /// Answer CDS Hooks calls from anyone, unauthenticated: for local trials
+    /// with test data only, never with real patients.
+    #[arg(long)]
+    pub cds_insecure_no_auth: bool,
+}
+
+/// The warning `--cds-insecure-no-auth` prints at start.
+pub const INSECURE_WARNING: &str = "\
+************************************************************************
+WARNING: --cds-insecure-no-auth: CDS Hooks calls are NOT authenticated.
+Anyone who can reach this server can send it patient data and read the
+advice. Use this only for local trials with test data, never with real
+patients. In production use --cds-trust FILE.
+************************************************************************";
+
+/// Who may call the CDS Hooks services; a trust file is read and checked
+/// now, before anything listens.
+fn cds_auth(args: &ServeArgs) -> anyhow::Result<willis_web::cds::CdsAuth> {
+    use willis_web::cds::{jwt, CdsAuth};
+    if let Some(path) = &args.cds_trust {
+        let trust = jwt::Trust::from_file(path)
+            .map_err(|e| anyhow::anyhow!("--cds-trust {}: {e}", path.display()))?;
+        return Ok(CdsAuth::Trusted(Arc::new(jwt::Verifier::new(trust))));
+    }
+    if args.cds_insecure_no_auth {
+        eprintln!("{INSECURE_WARNING}");
+        return Ok(CdsAuth::InsecureNoAuth);
+    }
+    Ok(CdsAuth::Off)
 }
 
 pub fn run(args: &ServeArgs, db: &DbArgs) -> anyhow::Result<()> {
@@ -37,6 +73,7 @@ pub fn run(args: &ServeArgs, db: &DbArgs) -> anyhow::Result<()> {
             .clone()
             .map(|u| u.trim_end_matches('/').to_string()),
         signup: !args.no_signup,
+        cds: cds_auth(args)?,
         today: match std::env::var(crate::clock::TODAY_VAR) {
             Ok(t) if !t.trim().is_empty() => Some(crate::clock::today()?),
             _ => None,

@@ -162,3 +162,81 @@ fn sigterm_stops_the_server_cleanly() {
     let status = server.child.wait().unwrap();
     assert!(status.success(), "{status:?}");
 }
+
+/// Starts `willis serve` expecting it to fail before listening; its stderr.
+fn serve_fails(extra: &[&str]) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}/willis.db", dir.path().display());
+    let mut args = vec!["serve", "--db", &db, "--addr", "127.0.0.1:0"];
+    args.extend_from_slice(extra);
+    let out = willis(&args).output().unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(!err.contains("Willis is running at"), "{err}");
+    err
+}
+
+#[test]
+fn cds_hooks_are_refused_until_configured_and_open_with_a_loud_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}/willis.db", dir.path().display());
+    let server = serve(&db, &[]);
+    let (status, body) = http(&server.base, "GET", "/cds-services", "");
+    assert_eq!(status, 503, "{body}");
+    assert!(body.contains("OperationOutcome"), "{body}");
+    drop(server);
+
+    // The warning is printed before the address line.
+    let mut child = willis(&[
+        "serve",
+        "--db",
+        &db,
+        "--addr",
+        "127.0.0.1:0",
+        "--cds-insecure-no-auth",
+    ])
+    .stdout(Stdio::null())
+    .stderr(Stdio::piped())
+    .spawn()
+    .unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let mut before = Vec::new();
+    let base = loop {
+        let line = lines.next().expect("willis serve starts").unwrap();
+        if let Some(rest) = line.strip_prefix("Willis is running at ") {
+            break rest.split_whitespace().next().unwrap().to_string();
+        }
+        before.push(line);
+    };
+    std::thread::spawn(move || for _ in lines {});
+    let server = Server { child, base };
+    let warning = before.join("\n");
+    assert!(warning.contains("NOT authenticated"), "{warning}");
+    assert!(before.len() >= 3, "a multi-line warning: {warning}");
+    let (status, body) = http(&server.base, "GET", "/cds-services", "");
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("willis-rls-patient-view"), "{body}");
+}
+
+#[test]
+fn cds_flags_are_checked_before_listening() {
+    let dir = tempfile::tempdir().unwrap();
+    let trust = dir.path().join("trust.json");
+    std::fs::write(&trust, r#"{"issuers": []}"#).unwrap();
+    let trust = trust.display().to_string();
+    let err = serve_fails(&["--cds-trust", &trust, "--cds-insecure-no-auth"]);
+    assert!(
+        err.contains("--cds-insecure-no-auth") && err.contains("--cds-trust"),
+        "{err}"
+    );
+    let missing = dir.path().join("missing.json").display().to_string();
+    let err = serve_fails(&["--cds-trust", &missing]);
+    assert!(
+        err.contains("--cds-trust") && err.contains("missing.json"),
+        "{err}"
+    );
+    let bad = dir.path().join("bad.json");
+    std::fs::write(&bad, r#"{"issuers": [{"jwks": {"keys": []}}]}"#).unwrap();
+    let err = serve_fails(&["--cds-trust", &bad.display().to_string()]);
+    assert!(err.contains("bad.json") && err.contains("iss"), "{err}");
+}

@@ -286,7 +286,15 @@ async fn resolve(web: &Web, secret: &str, kinds: &[TokenKind], via: Via) -> Opti
 
 /// Middleware: finds the caller (bearer token first, then the session
 /// cookie) and stores `Option<Caller>` in the request's extensions.
+///
+/// CDS Hooks calls (`/cds-services…`) are not Willis users: their bearer
+/// token is the calling EHR's JWT, checked by the CDS services themselves
+/// ([`crate::cds`]), so they pass here with no caller.
 pub async fn authenticate(State(web): State<Web>, mut request: Request, next: Next) -> Response {
+    if crate::cds::is_cds_path(request.uri().path()) {
+        request.extensions_mut().insert(None::<Caller>);
+        return next.run(request).await;
+    }
     let headers = request.headers();
     let caller = if let Some(secret) = bearer(headers) {
         resolve(

@@ -42,6 +42,9 @@ pub struct Config {
     pub signup: bool,
     /// "Today" pinned to a date (tests); `None`: the local date.
     pub today: Option<NaiveDate>,
+    /// Who may call the CDS Hooks services (`--cds-trust`,
+    /// `--cds-insecure-no-auth`); by default nobody.
+    pub cds: cds::CdsAuth,
 }
 
 impl Default for Config {
@@ -50,6 +53,7 @@ impl Default for Config {
             public_url: None,
             signup: true,
             today: None,
+            cds: cds::CdsAuth::Off,
         }
     }
 }
@@ -73,6 +77,7 @@ struct Inner {
     api: App,
     config: Config,
     limiter: security::Limiter,
+    cds: cds::Runtime,
 }
 
 impl Web {
@@ -83,6 +88,7 @@ impl Web {
             api: App::new(store, "api"),
             config,
             limiter: security::Limiter::default(),
+            cds: cds::Runtime::default(),
         }))
     }
 
@@ -109,6 +115,12 @@ impl Web {
 
     pub fn limiter(&self) -> &security::Limiter {
         &self.0.limiter
+    }
+
+    /// The CDS Hooks services' own state (feedback log, FHIR client, the
+    /// listening address their JWT audience is built from).
+    pub fn cds(&self) -> &cds::Runtime {
+        &self.0.cds
     }
 
     /// Now, and today's local date (or the pinned one).
@@ -214,6 +226,7 @@ pub fn router(web: Web) -> Router {
         .route("/healthz", get(healthz))
         .merge(api::routes())
         .merge(pages::routes())
+        .merge(cds::routes())
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(middleware::from_fn_with_state(web.clone(), security::csrf))
         .layer(middleware::from_fn_with_state(
@@ -235,6 +248,7 @@ pub async fn serve(web: Web, addr: SocketAddr) -> std::io::Result<()> {
     let stop = shutdown()?;
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let local = listener.local_addr()?;
+    web.cds().set_listening(local);
     let shown = web
         .config()
         .public_url
