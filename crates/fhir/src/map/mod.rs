@@ -1,13 +1,14 @@
 //! Bundle → `willis-record/1`.
 
 mod extra;
+mod labs;
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use willis_core::units::{normalise_unit, LabTest};
-use willis_core::{Knowledge, LabFile, MedicationFile, RecordFile, RECORD_FORMAT};
+use willis_core::{Knowledge, MedicationFile, RecordFile, RECORD_FORMAT};
 
 use crate::codes;
 use crate::model::*;
@@ -19,6 +20,10 @@ use crate::willis;
 pub struct Imported {
     pub record: RecordFile,
     pub skipped: Vec<Skipped>,
+    /// What was used with a caveat (a bound read as its value, a converted
+    /// unit), in the same form as `skipped`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<Skipped>,
 }
 
 /// A resource (or part of one) that was not used.
@@ -40,7 +45,10 @@ pub fn bundle_to_record(bundle: &Bundle) -> Imported {
                 ..RecordFile::default()
             },
             skipped: Vec::new(),
+            notes: Vec::new(),
         },
+        labs: Vec::new(),
+        unreadable_labs: Vec::new(),
         conditions: Vec::new(),
         by_url: HashMap::new(),
         used_medications: BTreeSet::new(),
@@ -87,6 +95,7 @@ pub fn bundle_to_record(bundle: &Bundle) -> Imported {
             }
         }
     }
+    m.finish_labs();
     m.finish();
     m.out.record.conditions = m.conditions;
     m.out
@@ -109,6 +118,10 @@ struct Mapper {
     pregnant: bool,
     /// The body weight used: its date and the resource it came from.
     weight: Option<(Option<NaiveDate>, String)>,
+    /// Lab results that can be used, chosen from in `finish_labs`.
+    labs: Vec<labs::LabRead>,
+    /// Dated iron-test results whose value or unit could not be used.
+    unreadable_labs: Vec<labs::Unreadable>,
 }
 
 /// The keys of the person the record is about; see [`Mapper::person`].
@@ -158,6 +171,13 @@ fn patient_key(reference: &str) -> String {
 impl Mapper {
     fn skip(&mut self, resource: impl Into<String>, reason: impl Into<String>) {
         self.out.skipped.push(Skipped {
+            resource: resource.into(),
+            reason: reason.into(),
+        });
+    }
+
+    fn note(&mut self, resource: impl Into<String>, reason: impl Into<String>) {
+        self.out.notes.push(Skipped {
             resource: resource.into(),
             reason: reason.into(),
         });
@@ -257,10 +277,23 @@ impl Mapper {
     }
 
     fn observation(&mut self, label: &str, o: &Observation) {
-        if let Some(s @ ("entered-in-error" | "cancelled" | "preliminary" | "registered")) =
-            o.status.as_deref()
-        {
-            return self.skip(label, format!("status is {s}; only a final result is used"));
+        match o.status.as_deref().map(str::trim) {
+            Some("final" | "amended" | "corrected") => {}
+            Some(s @ ("entered-in-error" | "cancelled" | "preliminary" | "registered")) => {
+                return self.skip(label, format!("status is {s}; only a final result is used"));
+            }
+            Some(s) => {
+                return self.skip(
+                    label,
+                    format!("status is {s:?}; only a final, amended or corrected result is used"),
+                )
+            }
+            None => {
+                return self.skip(
+                    label,
+                    "no status; only a final, amended or corrected result is used",
+                )
+            }
         }
         if let Some(code) = o.code.codes_in(willis::CODE_SYSTEM).next() {
             return self.willis_observation(label, o, code);
@@ -277,84 +310,7 @@ impl Mapper {
             };
             return self.skip(label, reason);
         };
-        let Some(q) = &o.value_quantity else {
-            let reason = match (&o.data_absent_reason, &o.value_string) {
-                (Some(why), _) => format!("no value: dataAbsentReason {}", why.describe()),
-                (None, Some(s)) => format!("the value is text ({s:?}), not a number with a unit"),
-                (None, None) => "no valueQuantity".to_string(),
-            };
-            return self.skip(label, format!("{}: {reason}", test.name()));
-        };
-        let Some(value) = q.value.filter(|v| v.is_finite()) else {
-            return self.skip(
-                label,
-                format!("{}: valueQuantity has no value", test.name()),
-            );
-        };
-        if let Some(c) = q.comparator.as_deref().filter(|c| !c.is_empty()) {
-            return self.skip(
-                label,
-                format!(
-                    "{}: the value is a bound ({c}{value}), not a measurement",
-                    test.name()
-                ),
-            );
-        }
-        // The UCUM code first (INTEROP.md 2.4: convert on the code, not the free text).
-        let written = q
-            .code
-            .as_deref()
-            .filter(|c| !c.trim().is_empty())
-            .or(q.unit.as_deref())
-            .unwrap_or("");
-        let Some(unit) = core_unit(test, written).map(|unit| as_printed(test, &unit, q)) else {
-            return self.skip(
-                label,
-                format!(
-                    "{}: unit {written:?} is not accepted; use {}",
-                    test.name(),
-                    test.accepted_units()
-                ),
-            );
-        };
-        let canonical = test.to_canonical(value, &unit).unwrap_or(f64::NAN);
-        let (lo, hi) = test.plausible_range();
-        if !(canonical >= lo && canonical <= hi) {
-            return self.skip(
-                label,
-                format!(
-                    "{}: {value} {unit} is not a plausible result (expected {lo}–{hi} {})",
-                    test.name(),
-                    test.canonical_unit()
-                ),
-            );
-        }
-        let when = o
-            .effective_date_time
-            .as_deref()
-            .or(o.effective_period.as_ref().and_then(|p| p.start.as_deref()))
-            .or(o.effective_instant.as_deref())
-            .or(o.issued.as_deref());
-        let Some(date) = when.and_then(fhir_date) else {
-            let reason = match when {
-                Some(w) => format!("{}: date {w:?} is not a full date", test.name()),
-                None => format!(
-                    "{}: no date (effectiveDateTime, effectivePeriod.start or issued)",
-                    test.name()
-                ),
-            };
-            return self.skip(label, reason);
-        };
-        self.out.record.labs.push(LabFile {
-            test: test.name().to_string(),
-            value,
-            unit,
-            date: date.format("%Y-%m-%d").to_string(),
-            fasting: Extension::find(&o.extension, willis::EXT_FASTING)
-                .and_then(|e| e.value_boolean),
-            morning: Extension::find(&o.extension, willis::EXT_MORNING)
-                .and_then(|e| e.value_boolean),
-        });
+        self.lab(label, o, test);
     }
 
     fn condition(&mut self, label: &str, c: &Condition) {

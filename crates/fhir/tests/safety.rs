@@ -1,0 +1,237 @@
+//! The clinical review's findings on the Bundle → record mapping: each test
+//! here failed before its fix.
+
+use serde_json::{json, Value};
+use willis_core::Knowledge;
+use willis_fhir::{bundle_to_record, Bundle, Imported};
+
+fn bundle(resources: Vec<Value>) -> Bundle {
+    let entry: Vec<Value> = resources
+        .into_iter()
+        .map(|r| json!({ "resource": r }))
+        .collect();
+    serde_json::from_value(json!({"resourceType": "Bundle", "type": "collection", "entry": entry}))
+        .expect("a bundle")
+}
+
+fn import(resources: Vec<Value>) -> Imported {
+    let out = bundle_to_record(&bundle(resources));
+    out.record
+        .validate(Knowledge::get())
+        .expect("the imported record validates");
+    out
+}
+
+fn obs(id: &str, loinc: &str, value: f64, ucum: &str, when: &str) -> Value {
+    json!({
+        "resourceType": "Observation", "id": id, "status": "final",
+        "code": {"coding": [{"system": "http://loinc.org", "code": loinc}]},
+        "effectiveDateTime": when,
+        "valueQuantity": {"value": value, "unit": ucum, "system": "http://unitsofmeasure.org", "code": ucum}
+    })
+}
+
+const FERRITIN: &str = "2276-4";
+const TSAT: &str = "2502-3";
+
+fn labs(out: &Imported) -> Vec<(String, f64, String)> {
+    out.record
+        .labs
+        .iter()
+        .map(|l| (l.test.clone(), l.value, l.date.clone()))
+        .collect()
+}
+
+fn reasons(out: &Imported, resource: &str) -> Vec<String> {
+    out.skipped
+        .iter()
+        .filter(|s| s.resource == resource)
+        .map(|s| s.reason.clone())
+        .collect()
+}
+
+fn notes(out: &Imported, resource: &str) -> Vec<String> {
+    out.notes
+        .iter()
+        .filter(|s| s.resource == resource)
+        .map(|s| s.reason.clone())
+        .collect()
+}
+
+// 1. Comparators.
+
+#[test]
+fn a_bound_is_read_as_its_number_with_a_note() {
+    let mut high = obs("f", FERRITIN, 1000.0, "ug/L", "2026-11-20");
+    high["valueQuantity"]["comparator"] = json!(">");
+    let mut low = obs("t", TSAT, 5.0, "%", "2026-11-20");
+    low["valueQuantity"]["comparator"] = json!("<=");
+    let out = import(vec![high, low]);
+    assert!(out.skipped.is_empty(), "{:?}", out.skipped);
+    assert_eq!(
+        labs(&out),
+        vec![
+            ("ferritin".into(), 1000.0, "2026-11-20".into()),
+            ("tsat".into(), 5.0, "2026-11-20".into())
+        ]
+    );
+    let f = notes(&out, "Observation/f");
+    assert_eq!(f.len(), 1, "{f:?}");
+    assert!(
+        f[0].contains(">1000") && f[0].contains("lower bound"),
+        "{f:?}"
+    );
+    assert!(notes(&out, "Observation/t")[0].contains("upper bound"));
+}
+
+#[test]
+fn an_unknown_comparator_is_not_read() {
+    let mut o = obs("f", FERRITIN, 40.0, "ug/L", "2026-11-20");
+    o["valueQuantity"]["comparator"] = json!("ad");
+    let out = import(vec![o]);
+    assert!(out.record.labs.is_empty());
+    assert!(reasons(&out, "Observation/f")[0].contains("comparator"));
+}
+
+#[test]
+fn a_number_written_as_text_has_no_unit_and_is_not_used() {
+    for text in ["45", "45.0", ">1000", "<5"] {
+        let mut o = obs("f", FERRITIN, 0.0, "", "2026-11-20");
+        o.as_object_mut().unwrap().remove("valueQuantity");
+        o["valueString"] = json!(text);
+        let out = import(vec![o]);
+        assert!(out.record.labs.is_empty());
+        assert!(
+            reasons(&out, "Observation/f")[0].contains("no unit"),
+            "{:?}",
+            out.skipped
+        );
+    }
+}
+
+// 2. A newer result that cannot be used.
+
+#[test]
+fn a_newer_unreadable_result_stops_older_ones_of_that_test() {
+    let mut newer = obs("f-new", FERRITIN, 0.0, "", "2026-11-20T08:00:00-05:00");
+    newer.as_object_mut().unwrap().remove("valueQuantity");
+    newer["valueString"] = json!(">1000");
+    let out = import(vec![
+        obs("f-old", FERRITIN, 40.0, "ug/L", "2026-10-01"),
+        obs("t-old", TSAT, 18.0, "%", "2026-10-01"),
+        newer,
+        obs("t-new", TSAT, 19.0, "%", "2026-11-20"),
+    ]);
+    assert_eq!(
+        labs(&out),
+        vec![
+            ("tsat".into(), 18.0, "2026-10-01".into()),
+            ("tsat".into(), 19.0, "2026-11-20".into())
+        ]
+    );
+    assert_eq!(
+        reasons(&out, "Observation/f-old"),
+        vec!["a newer ferritin (Observation/f-new) could not be read; older results are not used in its place"]
+    );
+    // The rule is per test: TSAT keeps its history.
+    assert!(reasons(&out, "Observation/t-old").is_empty());
+}
+
+#[test]
+fn an_unreadable_unit_or_absent_value_counts_but_a_cancelled_result_does_not() {
+    let bad_unit = obs("f-new", FERRITIN, 30.0, "mg/dL", "2026-11-20");
+    let out = import(vec![
+        obs("f-old", FERRITIN, 40.0, "ug/L", "2026-10-01"),
+        bad_unit,
+    ]);
+    assert!(out.record.labs.is_empty(), "{:?}", out.record.labs);
+
+    let mut absent = obs("f-new", FERRITIN, 0.0, "", "2026-11-20");
+    absent.as_object_mut().unwrap().remove("valueQuantity");
+    absent["dataAbsentReason"] = json!({"text": "haemolysed"});
+    let out = import(vec![
+        obs("f-old", FERRITIN, 40.0, "ug/L", "2026-10-01"),
+        absent,
+    ]);
+    assert!(out.record.labs.is_empty());
+
+    let mut cancelled = obs("f-new", FERRITIN, 0.0, "", "2026-11-20");
+    cancelled["status"] = json!("cancelled");
+    let out = import(vec![
+        obs("f-old", FERRITIN, 40.0, "ug/L", "2026-10-01"),
+        cancelled,
+    ]);
+    assert_eq!(
+        labs(&out),
+        vec![("ferritin".into(), 40.0, "2026-10-01".into())]
+    );
+
+    // An older unreadable result changes nothing.
+    let old_bad = obs("f-old", FERRITIN, 30.0, "mg/dL", "2026-09-01");
+    let out = import(vec![
+        old_bad,
+        obs("f", FERRITIN, 40.0, "ug/L", "2026-10-01"),
+    ]);
+    assert_eq!(
+        labs(&out),
+        vec![("ferritin".into(), 40.0, "2026-10-01".into())]
+    );
+}
+
+// 3. Ferritin in pmol/L.
+
+#[test]
+fn ferritin_in_pmol_per_litre_is_converted_with_a_note() {
+    let out = import(vec![obs("f", FERRITIN, 2700.0, "pmol/L", "2026-11-20")]);
+    assert!(out.skipped.is_empty(), "{:?}", out.skipped);
+    let l = &out.record.labs[0];
+    assert_eq!((l.value, l.unit.as_str()), (1201.6, "µg/L"));
+    assert!(notes(&out, "Observation/f")[0].contains("2.247"));
+}
+
+// 4. Two results of a test on one day.
+
+#[test]
+fn of_two_results_on_one_day_the_later_instant_is_used() {
+    let out = import(vec![
+        obs("late", FERRITIN, 20.0, "ug/L", "2026-11-20T16:00:00-05:00"),
+        obs("early", FERRITIN, 90.0, "ug/L", "2026-11-20T08:00:00-05:00"),
+    ]);
+    assert_eq!(
+        labs(&out),
+        vec![("ferritin".into(), 20.0, "2026-11-20".into())]
+    );
+    assert!(reasons(&out, "Observation/early")[0].contains("the later one"));
+}
+
+#[test]
+fn of_two_results_on_one_day_with_no_time_the_higher_ferritin_is_used() {
+    for order in [["a", "b"], ["b", "a"]] {
+        let value = |id: &str| if id == "a" { 20.0 } else { 90.0 };
+        let out = import(
+            order
+                .iter()
+                .map(|id| obs(id, FERRITIN, value(id), "ug/L", "2026-11-20"))
+                .collect(),
+        );
+        assert_eq!(
+            labs(&out),
+            vec![("ferritin".into(), 90.0, "2026-11-20".into())]
+        );
+        assert!(reasons(&out, "Observation/a")[0].contains("higher value"));
+    }
+}
+
+// 6. Observation status.
+
+#[test]
+fn an_observation_with_status_unknown_or_none_is_not_used() {
+    let mut unknown = obs("u", FERRITIN, 40.0, "ug/L", "2026-11-20");
+    unknown["status"] = json!("unknown");
+    let mut none = obs("n", FERRITIN, 40.0, "ug/L", "2026-11-20");
+    none.as_object_mut().unwrap().remove("status");
+    let out = import(vec![unknown, none]);
+    assert!(out.record.labs.is_empty());
+    assert!(reasons(&out, "Observation/u")[0].contains("unknown"));
+    assert!(reasons(&out, "Observation/n")[0].contains("no status"));
+}
