@@ -83,7 +83,7 @@ mod read;
 pub mod willis;
 
 pub use export::record_to_bundle;
-pub use map::{bundle_to_record, Imported, Skipped};
+pub use map::{bundle_to_record, bundle_to_record_on, Imported, Skipped, PREGNANCY_CURRENT_MONTHS};
 pub use model::{
     Bundle, BundleEntry, CodeableConcept, Coding, Condition, Dosage, DoseAndRate, Extension,
     Medication, MedicationRequest, MedicationStatement, Observation, ObservationComponent,

@@ -234,6 +234,8 @@ pub struct Condition {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub onset_date_time: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    pub recorded_date: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub abatement_date_time: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub abatement_period: Option<Period>,

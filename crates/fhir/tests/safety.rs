@@ -3,7 +3,7 @@
 
 use serde_json::{json, Value};
 use willis_core::Knowledge;
-use willis_fhir::{bundle_to_record, Bundle, Imported};
+use willis_fhir::{bundle_to_record, bundle_to_record_on, Bundle, Imported};
 
 fn bundle(resources: Vec<Value>) -> Bundle {
     let entry: Vec<Value> = resources
@@ -234,4 +234,156 @@ fn an_observation_with_status_unknown_or_none_is_not_used() {
     assert!(out.record.labs.is_empty());
     assert!(reasons(&out, "Observation/u")[0].contains("unknown"));
     assert!(reasons(&out, "Observation/n")[0].contains("no status"));
+}
+
+// 5. Conditions and pregnancy.
+
+fn condition(id: &str, system: &str, code: &str, clinical: &str, verification: &str) -> Value {
+    json!({
+        "resourceType": "Condition", "id": id,
+        "clinicalStatus": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-clinical", "code": clinical}]},
+        "verificationStatus": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-ver-status", "code": verification}]},
+        "code": {"coding": [{"system": system, "code": code}]}
+    })
+}
+
+const SNOMED: &str = "http://snomed.info/sct";
+const ICD10CM: &str = "http://hl7.org/fhir/sid/icd-10-cm";
+
+fn import_on(resources: Vec<Value>, today: &str) -> Imported {
+    let out = bundle_to_record_on(&bundle(resources), today.parse().unwrap());
+    out.record.validate(Knowledge::get()).unwrap();
+    out
+}
+
+#[test]
+fn an_unconfirmed_provisional_or_differential_condition_is_not_used() {
+    for v in ["unconfirmed", "provisional", "differential"] {
+        let out = import(vec![condition("c", SNOMED, "32914008", "active", v)]);
+        assert!(out.record.conditions.is_empty(), "{v}");
+        assert!(reasons(&out, "Condition/c")[0].contains(v));
+    }
+    let out = import(vec![condition(
+        "c",
+        SNOMED,
+        "32914008",
+        "active",
+        "confirmed",
+    )]);
+    assert_eq!(out.record.conditions, vec!["restless-legs-syndrome"]);
+}
+
+#[test]
+fn haemochromatosis_counts_whatever_its_clinical_status() {
+    for status in ["inactive", "resolved", "remission"] {
+        let out = import(vec![condition(
+            "h",
+            ICD10CM,
+            "E83.110",
+            status,
+            "confirmed",
+        )]);
+        assert_eq!(out.record.conditions, vec!["hemochromatosis"], "{status}");
+    }
+    let out = import(vec![condition(
+        "h", ICD10CM, "E83.110", "active", "refuted",
+    )]);
+    assert!(out.record.conditions.is_empty());
+}
+
+#[test]
+fn normal_pregnancy_and_weeks_of_gestation_are_a_pregnancy() {
+    let out = import(vec![condition(
+        "p",
+        SNOMED,
+        "72892002",
+        "active",
+        "confirmed",
+    )]);
+    assert_eq!(out.record.conditions, vec!["pregnancy"]);
+    let out = import(vec![condition(
+        "p",
+        ICD10CM,
+        "Z3A.20",
+        "active",
+        "confirmed",
+    )]);
+    assert_eq!(out.record.patient.unwrap().pregnancy_weeks, Some(20));
+    for unspecified in ["Z3A.00", "Z3A.01"] {
+        let out = import(vec![condition(
+            "p",
+            ICD10CM,
+            unspecified,
+            "active",
+            "confirmed",
+        )]);
+        assert_eq!(out.record.conditions, vec!["pregnancy"], "{unspecified}");
+        assert!(out.record.patient.is_none());
+    }
+}
+
+#[test]
+fn the_puerperium_is_not_a_pregnancy() {
+    for code in ["O90.89", "O85", "O92.5", "O94"] {
+        let out = import(vec![condition("p", ICD10CM, code, "active", "confirmed")]);
+        assert!(out.record.conditions.is_empty(), "{code}");
+    }
+    let out = import(vec![condition(
+        "p",
+        ICD10CM,
+        "O26.891",
+        "active",
+        "confirmed",
+    )]);
+    assert_eq!(out.record.conditions, vec!["pregnancy"]);
+}
+
+#[test]
+fn a_pregnancy_more_than_ten_months_old_is_not_current() {
+    let mut old = condition("p", ICD10CM, "Z33.1", "active", "confirmed");
+    old["onsetDateTime"] = json!("2024-11-01");
+    let out = import_on(vec![old.clone()], "2026-12-01");
+    assert!(out.record.conditions.is_empty());
+    assert!(reasons(&out, "Condition/p")[0].contains("not a current pregnancy"));
+    let out = import_on(vec![old], "2025-06-01");
+    assert_eq!(out.record.conditions, vec!["pregnancy"]);
+
+    let status = |id: &str, when: &str, answer: &str| {
+        json!({
+            "resourceType": "Observation", "id": id, "status": "final",
+            "code": {"coding": [{"system": "http://loinc.org", "code": "82810-3"}]},
+            "effectiveDateTime": when,
+            "valueCodeableConcept": {"coding": [{"system": SNOMED, "code": answer}]}
+        })
+    };
+    let out = import_on(vec![status("s", "2024-11-01", "77386006")], "2026-12-01");
+    assert!(out.record.conditions.is_empty());
+    // The newest status decides: not pregnant (60001007) after pregnant.
+    let out = import_on(
+        vec![
+            status("old", "2026-03-01", "77386006"),
+            status("new", "2026-11-01", "60001007"),
+        ],
+        "2026-12-01",
+    );
+    assert!(out.record.conditions.is_empty(), "{:?}", out.record);
+    assert!(reasons(&out, "Observation/old")[0].contains("Observation/new"));
+}
+
+#[test]
+fn of_several_gestational_ages_the_newest_is_used() {
+    let ga = |id: &str, when: &str, weeks: f64| {
+        json!({
+            "resourceType": "Observation", "id": id, "status": "final",
+            "code": {"coding": [{"system": "http://loinc.org", "code": "49051-6"}]},
+            "effectiveDateTime": when,
+            "valueQuantity": {"value": weeks, "unit": "wk", "system": "http://unitsofmeasure.org", "code": "wk"}
+        })
+    };
+    let out = import_on(
+        vec![ga("a", "2026-06-01", 12.0), ga("b", "2026-09-01", 25.0)],
+        "2026-10-01",
+    );
+    assert_eq!(out.record.patient.as_ref().unwrap().pregnancy_weeks, Some(25));
+    assert!(reasons(&out, "Observation/a")[0].contains("Observation/b"));
 }

@@ -46,7 +46,7 @@ fn is_iron_test(test: LabTest) -> bool {
 
 /// The date a result is for: effectiveDateTime, effectivePeriod.start,
 /// effectiveInstant, else issued.
-fn result_time(o: &Observation) -> Option<&str> {
+pub(super) fn result_time(o: &Observation) -> Option<&str> {
     o.effective_date_time
         .as_deref()
         .or(o.effective_period.as_ref().and_then(|p| p.start.as_deref()))

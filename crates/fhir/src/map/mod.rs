@@ -36,8 +36,19 @@ pub struct Skipped {
 
 /// Maps a Bundle onto a record file. The record always passes
 /// [`RecordFile::validate`]: anything it would refuse is skipped instead.
+/// Facts that go stale (a pregnancy) are judged against today's date (UTC);
+/// [`bundle_to_record_on`] takes the date.
 pub fn bundle_to_record(bundle: &Bundle) -> Imported {
+    bundle_to_record_on(bundle, chrono::Utc::now().date_naive())
+}
+
+/// [`bundle_to_record`] as on `today`: a pregnancy fact dated more than
+/// [`PREGNANCY_CURRENT_MONTHS`] months before it is not current.
+pub fn bundle_to_record_on(bundle: &Bundle, today: NaiveDate) -> Imported {
     let mut m = Mapper {
+        today,
+        gestation: None,
+        pregnancy_statuses: Vec::new(),
         knowledge: Knowledge::get(),
         out: Imported {
             record: RecordFile {
@@ -101,8 +112,17 @@ pub fn bundle_to_record(bundle: &Bundle) -> Imported {
     m.out
 }
 
+/// How long a dated pregnancy fact stays current.
+pub const PREGNANCY_CURRENT_MONTHS: u32 = 10;
+
 struct Mapper {
     knowledge: &'static Knowledge,
+    /// The day the import is for (pregnancy facts go stale).
+    today: NaiveDate,
+    /// The gestational age used: its date and the resource it came from.
+    gestation: Option<(Option<NaiveDate>, String)>,
+    /// Every LOINC 82810-3 read: its date, whether positive, the resource.
+    pregnancy_statuses: Vec<(Option<NaiveDate>, bool, String)>,
     out: Imported,
     /// In the order first seen, without repeats.
     conditions: Vec<String>,
@@ -319,60 +339,88 @@ impl Mapper {
                 .and_then(|cc| cc.coding.iter().find_map(|c| c.code.clone()))
         };
         if let Some(v) = status(&c.verification_status) {
-            if v == "entered-in-error" || v == "refuted" {
-                return self.skip(label, format!("verificationStatus is {v}"));
+            match v.as_str() {
+                "entered-in-error" | "refuted" => {
+                    return self.skip(label, format!("verificationStatus is {v}"))
+                }
+                "unconfirmed" | "provisional" | "differential" => {
+                    return self.skip(
+                        label,
+                        format!("verificationStatus is {v}; only a confirmed condition is used"),
+                    )
+                }
+                _ => {}
             }
         }
-        if let Some(s) = status(&c.clinical_status) {
-            if matches!(s.as_str(), "resolved" | "inactive" | "remission") {
-                return self.skip(
-                    label,
-                    format!("clinicalStatus is {s}; only a current condition is used"),
-                );
-            }
-        } else if c.abatement_date_time.is_some()
-            || c.abatement_period.is_some()
-            || c.abatement_string.is_some()
-            || c.abatement_boolean == Some(true)
-        {
-            return self.skip(label, "the condition has abated (abatement is set)");
-        }
-        let icd = || {
-            c.code
-                .codes_in(system::ICD10_CM)
-                .chain(c.code.codes_in(system::ICD10))
-        };
-        if icd().any(codes::icd10_is_dialysis) {
-            self.dialysis_from_condition(label);
-        }
+        let icd: Vec<&str> = c
+            .code
+            .codes_in(system::ICD10_CM)
+            .chain(c.code.codes_in(system::ICD10))
+            .collect();
         // The name the record used, when Willis wrote the Condition.
-        if let Some(name) = Extension::find(&c.extension, willis::EXT_RECORD_NAME)
+        let written = Extension::find(&c.extension, willis::EXT_RECORD_NAME)
             .and_then(|e| e.value_string.as_deref())
             .map(str::trim)
             .filter(|n| !n.is_empty())
-        {
-            return self.add_condition(name.to_string());
-        }
+            .map(str::to_string);
         let by_code = c
             .code
             .codes_in(system::SNOMED)
             .find_map(codes::snomed_condition)
+            .or_else(|| icd.iter().copied().find_map(codes::icd10_condition));
+        let id = written
+            .clone()
+            .or_else(|| by_code.map(str::to_string))
             .or_else(|| {
+                // A name or code the catalogue knows ("Restless legs", "N18.6").
                 c.code
-                    .codes_in(system::ICD10_CM)
-                    .chain(c.code.codes_in(system::ICD10))
-                    .find_map(codes::icd10_condition)
+                    .names()
+                    .chain(c.code.coding.iter().filter_map(|c| c.code.as_deref()))
+                    .find_map(|n| self.knowledge.condition(n).map(|e| e.id.clone()))
             });
-        let id = by_code.map(str::to_string).or_else(|| {
-            // A name or code the catalogue knows ("Restless legs", "N18.6").
-            c.code
-                .names()
-                .chain(c.code.coding.iter().filter_map(|c| c.code.as_deref()))
-                .find_map(|n| self.knowledge.condition(n).map(|e| e.id.clone()))
-        });
-        match id {
-            Some(id) => self.add_condition(id),
-            None => self.skip(
+        let catalogue_id = id
+            .as_deref()
+            .and_then(|i| self.knowledge.condition(i))
+            .map(|e| e.id.as_str());
+        // Haemochromatosis is lifelong: it counts whatever its clinical status.
+        let lifelong = catalogue_id == Some("hemochromatosis");
+        if !lifelong {
+            if let Some(s) = status(&c.clinical_status) {
+                if matches!(s.as_str(), "resolved" | "inactive" | "remission") {
+                    return self.skip(
+                        label,
+                        format!("clinicalStatus is {s}; only a current condition is used"),
+                    );
+                }
+            } else if c.abatement_date_time.is_some()
+                || c.abatement_period.is_some()
+                || c.abatement_string.is_some()
+                || c.abatement_boolean == Some(true)
+            {
+                return self.skip(label, "the condition has abated (abatement is set)");
+            }
+        }
+        if catalogue_id == Some("pregnancy") {
+            let dated = c
+                .onset_date_time
+                .as_deref()
+                .or(c.recorded_date.as_deref())
+                .and_then(fhir_date);
+            if let Some(reason) = self.old_pregnancy(dated) {
+                return self.skip(label, reason);
+            }
+            if let Some(weeks) = icd.iter().copied().find_map(codes::icd10_gestation_weeks) {
+                self.pregnant = true;
+                return self.gestational_age(label, dated, Ok(weeks));
+            }
+        }
+        if icd.iter().copied().any(codes::icd10_is_dialysis) {
+            self.dialysis_from_condition(label);
+        }
+        match (written, id) {
+            (Some(name), _) => self.add_condition(name),
+            (None, Some(id)) => self.add_condition(id),
+            (None, None) => self.skip(
                 label,
                 format!("{} is not a condition Willis knows", c.code.describe()),
             ),
