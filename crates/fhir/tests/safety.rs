@@ -384,6 +384,62 @@ fn of_several_gestational_ages_the_newest_is_used() {
         vec![ga("a", "2026-06-01", 12.0), ga("b", "2026-09-01", 25.0)],
         "2026-10-01",
     );
-    assert_eq!(out.record.patient.as_ref().unwrap().pregnancy_weeks, Some(25));
+    assert_eq!(
+        out.record.patient.as_ref().unwrap().pregnancy_weeks,
+        Some(25)
+    );
     assert!(reasons(&out, "Observation/a")[0].contains("Observation/b"));
+}
+
+// 7. Medicines.
+
+fn request(id: &str, status: &str, intent: &str) -> Value {
+    json!({
+        "resourceType": "MedicationRequest", "id": id, "status": status, "intent": intent,
+        "medicationCodeableConcept": {"text": "pramipexole"}, "authoredOn": "2026-01-05"
+    })
+}
+
+#[test]
+fn a_request_that_is_not_an_order_is_not_a_current_medicine() {
+    for intent in ["proposal", "plan", "option", "directive"] {
+        let out = import(vec![request("r", "active", intent)]);
+        assert!(out.record.medications.is_empty(), "{intent}");
+        assert!(reasons(&out, "MedicationRequest/r")[0].contains(intent));
+    }
+    for intent in ["order", "original-order", "instance-order"] {
+        let out = import(vec![request("r", "active", intent)]);
+        assert_eq!(out.record.medications.len(), 1, "{intent}");
+    }
+}
+
+#[test]
+fn on_hold_and_unknown_medicines_are_not_current() {
+    for status in ["on-hold", "unknown"] {
+        let out = import(vec![request("r", status, "order")]);
+        assert!(out.record.medications.is_empty(), "{status}");
+        let statement = json!({
+            "resourceType": "MedicationStatement", "id": "s", "status": status,
+            "medicationCodeableConcept": {"text": "pramipexole"}
+        });
+        let out = import(vec![statement]);
+        assert!(out.record.medications.is_empty(), "{status}");
+        assert!(reasons(&out, "MedicationStatement/s")[0].contains(status));
+    }
+}
+
+#[test]
+fn an_active_statement_whose_period_ended_is_a_stopped_course() {
+    let statement = json!({
+        "resourceType": "MedicationStatement", "id": "s", "status": "active",
+        "medicationCodeableConcept": {"text": "pramipexole"},
+        "effectivePeriod": {"start": "2026-01-05", "end": "2026-03-01"}
+    });
+    let out = import_on(vec![statement.clone()], "2026-12-01");
+    let m = &out.record.medications[0];
+    assert_eq!(m.stopped.as_deref(), Some("2026-03-01"));
+    assert!(notes(&out, "MedicationStatement/s")[0].contains("stopped"));
+    // An end still to come: still taken.
+    let out = import_on(vec![statement], "2026-02-01");
+    assert_eq!(out.record.medications[0].stopped, None);
 }

@@ -434,6 +434,12 @@ impl Mapper {
                 format!("status is {st}; the medicine is not being taken"),
             );
         }
+        if let Some(st @ ("on-hold" | "unknown")) = s.status.as_deref() {
+            return self.skip(
+                label,
+                format!("status is {st}; not counted as a current medicine"),
+            );
+        }
         let is_iron = s.category.as_ref().is_some_and(|c| {
             c.codes_in(willis::CODE_SYSTEM)
                 .any(|c| c == willis::IRON_TREATMENT)
@@ -455,15 +461,24 @@ impl Mapper {
             .as_deref()
             .or(s.effective_period.as_ref().and_then(|p| p.start.as_deref()));
         let stopped_status = matches!(s.status.as_deref(), Some("stopped" | "completed"));
+        let period_end = s.effective_period.as_ref().and_then(|p| p.end.as_deref());
         let end = if stopped_status {
             // The period's end, or "stopped by" the day the statement was made.
-            match s.effective_period.as_ref().and_then(|p| p.end.as_deref()) {
-                Some(e) => Some(e),
-                None => s.date_asserted.as_deref(),
-            }
+            period_end.or(s.date_asserted.as_deref())
         } else {
-            None
+            // A course whose period ended before today is a stopped course,
+            // whatever the status says.
+            period_end.filter(|e| fhir_date(e).is_some_and(|d| d < self.today))
         };
+        if let (false, Some(e)) = (stopped_status, end) {
+            self.note(
+                label,
+                format!(
+                    "{name}: status is {} but the period ended {e}; read as stopped then",
+                    s.status.as_deref().unwrap_or("not given")
+                ),
+            );
+        }
         if stopped_status && end.is_none() {
             return self.skip(
                 label,
@@ -482,6 +497,24 @@ impl Mapper {
     fn request(&mut self, label: &str, r: &MedicationRequest, bundle: &Bundle) {
         if let Some(st @ ("entered-in-error" | "cancelled" | "draft")) = r.status.as_deref() {
             return self.skip(label, format!("status is {st}; not a medicine being taken"));
+        }
+        if let Some(st @ ("on-hold" | "unknown")) = r.status.as_deref() {
+            return self.skip(
+                label,
+                format!("status is {st}; not counted as a current medicine"),
+            );
+        }
+        match r.intent.as_deref().map(str::trim) {
+            None
+            | Some(
+                "order" | "original-order" | "reflex-order" | "filler-order" | "instance-order",
+            ) => {}
+            Some(i) => {
+                return self.skip(
+                    label,
+                    format!("intent is {i}; only an order is a medicine being taken"),
+                )
+            }
         }
         let Some(name) = self.medicine_name(
             label,
