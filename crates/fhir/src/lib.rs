@@ -85,9 +85,10 @@ pub mod willis;
 pub use export::record_to_bundle;
 pub use map::{bundle_to_record, bundle_to_record_on, Imported, Skipped, PREGNANCY_CURRENT_MONTHS};
 pub use model::{
-    Bundle, BundleEntry, CodeableConcept, Coding, Condition, Dosage, DoseAndRate, Extension,
-    Medication, MedicationRequest, MedicationStatement, Observation, ObservationComponent,
-    OperationOutcome, OperationOutcomeIssue, Patient, Period, Quantity, Reference, Resource,
+    AdministrationDosage, Bundle, BundleEntry, CodeableConcept, Coding, Condition, Dosage,
+    DoseAndRate, Extension, Medication, MedicationAdministration, MedicationRequest,
+    MedicationStatement, Observation, ObservationComponent, OperationOutcome,
+    OperationOutcomeIssue, Patient, Period, Quantity, Reference, Resource,
 };
 pub use read::{is_bundle, read_bundle, BundleError};
 

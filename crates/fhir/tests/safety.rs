@@ -443,3 +443,44 @@ fn an_active_statement_whose_period_ended_is_a_stopped_course() {
     let out = import_on(vec![statement], "2026-02-01");
     assert_eq!(out.record.medications[0].stopped, None);
 }
+
+// 8. MedicationAdministration.
+
+fn administration(id: &str, status: &str, text: &str) -> Value {
+    json!({
+        "resourceType": "MedicationAdministration", "id": id, "status": status,
+        "medicationCodeableConcept": {"text": text},
+        "effectiveDateTime": "2026-11-10T10:00:00-05:00",
+        "dosage": {"dose": {"value": 750, "unit": "mg", "system": "http://unitsofmeasure.org", "code": "mg"}}
+    })
+}
+
+#[test]
+fn an_iv_iron_administration_is_an_infusion_on_its_date() {
+    for product in [
+        "ferric carboxymaltose 50 MG/ML Injectable Solution",
+        "Injectafer",
+        "iron sucrose",
+        "ferumoxytol",
+        "ferric derisomaltose",
+        "iron dextran",
+    ] {
+        let out = import(vec![administration("a", "completed", product)]);
+        assert!(out.skipped.is_empty(), "{product}: {:?}", out.skipped);
+        let t = &out.record.iron_treatments[0];
+        assert_eq!(t.route, "iv");
+        assert_eq!(t.date.as_deref(), Some("2026-11-10"), "{product}");
+        assert_eq!(t.dose_mg, Some(750.0));
+        assert!(out.record.medications.is_empty());
+    }
+}
+
+#[test]
+fn other_administrations_are_not_used() {
+    let out = import(vec![administration("a", "completed", "ondansetron")]);
+    assert!(out.record.iron_treatments.is_empty() && out.record.medications.is_empty());
+    assert!(reasons(&out, "MedicationAdministration/a")[0].contains("not a course"));
+    let out = import(vec![administration("a", "in-progress", "iron sucrose")]);
+    assert!(out.record.iron_treatments.is_empty());
+    assert!(reasons(&out, "MedicationAdministration/a")[0].contains("in-progress"));
+}

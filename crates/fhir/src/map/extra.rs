@@ -188,7 +188,12 @@ fn ymd(d: NaiveDate) -> String {
 impl Mapper {
     /// Applies `edit` when willis-core accepts the result; otherwise reports
     /// why and leaves the record as it was. Returns whether it was applied.
-    fn apply(&mut self, label: &str, what: &str, edit: impl FnOnce(&mut RecordFile)) -> bool {
+    pub(super) fn apply(
+        &mut self,
+        label: &str,
+        what: &str,
+        edit: impl FnOnce(&mut RecordFile),
+    ) -> bool {
         let r = &self.out.record;
         let mut probe = RecordFile {
             format: RECORD_FORMAT.to_string(),

@@ -101,7 +101,7 @@ pub fn bundle_to_record_on(bundle: &Bundle, today: NaiveDate) -> Imported {
                 };
                 m.skip(
                     label,
-                    "no MedicationStatement or MedicationRequest in the bundle names this Medication",
+                    "no MedicationStatement, MedicationRequest or MedicationAdministration in the bundle names this Medication",
                 );
             }
         }
@@ -173,6 +173,7 @@ fn subject(r: &Resource) -> Option<&str> {
         Resource::Condition(c) => c.subject.as_ref(),
         Resource::MedicationStatement(m) => m.subject.as_ref(),
         Resource::MedicationRequest(m) => m.subject.as_ref(),
+        Resource::MedicationAdministration(m) => m.subject.as_ref(),
         _ => None,
     };
     s?.reference.as_deref().filter(|r| !r.trim().is_empty())
@@ -222,6 +223,7 @@ impl Mapper {
             Resource::Condition(c) => self.condition(label, c),
             Resource::MedicationStatement(s) => self.statement(label, s, bundle),
             Resource::MedicationRequest(r) => self.request(label, r, bundle),
+            Resource::MedicationAdministration(a) => self.administration(label, a, bundle),
             Resource::Medication(_) => {} // read through the statements and requests
             Resource::OperationOutcome(o) => {
                 let issues: Vec<String> = o
@@ -603,6 +605,103 @@ impl Mapper {
             }
         }
         self.out.record.medications.push(medicine);
+    }
+
+    /// A completed administration of IV iron is an infusion on its date;
+    /// any other medicine given once is not a course.
+    fn administration(&mut self, label: &str, a: &MedicationAdministration, bundle: &Bundle) {
+        match a.status.as_deref().map(str::trim) {
+            Some("completed") => {}
+            Some(st) => {
+                return self.skip(
+                    label,
+                    format!("status is {st}; only a completed administration is used"),
+                )
+            }
+            None => return self.skip(label, "no status; only a completed administration is used"),
+        }
+        let Some(name) = self.medicine_name(
+            label,
+            a.medication_codeable_concept.as_ref(),
+            a.medication_reference.as_ref(),
+            &a.contained,
+            bundle,
+        ) else {
+            return;
+        };
+        let written: Vec<&str> = a
+            .medication_codeable_concept
+            .iter()
+            .flat_map(|c| c.names())
+            .chain([name.as_str()])
+            .collect();
+        if !written.iter().any(|n| self.is_iv_iron(n)) {
+            return self.skip(
+                label,
+                format!("{name}: a single administration is not a course"),
+            );
+        }
+        let when = a
+            .effective_date_time
+            .as_deref()
+            .or(a.effective_period.as_ref().and_then(|p| p.start.as_deref()));
+        let Some(date) = when.and_then(fhir_date) else {
+            return self.skip(
+                label,
+                format!("{name}: an iron infusion with no full date ({when:?})"),
+            );
+        };
+        let dose = match a.dosage.as_ref().and_then(|d| d.dose.as_ref()) {
+            None => None,
+            Some(q) => {
+                let unit = q.code.as_deref().or(q.unit.as_deref()).map(str::trim);
+                match (q.value.filter(|v| v.is_finite()), unit) {
+                    (Some(v), Some("mg")) if q.comparator.is_none() => Some(v),
+                    _ => {
+                        self.skip(
+                            label,
+                            format!("{name}: the dose is left out (not a number of mg)"),
+                        );
+                        None
+                    }
+                }
+            }
+        };
+        let infusion = willis_core::IronTreatmentFile {
+            route: "iv".to_string(),
+            product: Some(name.clone()),
+            dose_mg: dose,
+            date: Some(date.format("%Y-%m-%d").to_string()),
+            ..Default::default()
+        };
+        self.apply(label, "iron infusion", |f| f.iron_treatments.push(infusion));
+    }
+
+    /// Whether a name is an intravenous iron product: by the catalogue, or by
+    /// the names of the products themselves.
+    fn is_iv_iron(&self, name: &str) -> bool {
+        const PRODUCTS: [&str; 14] = [
+            "carboxymaltose",
+            "ferinject",
+            "injectafer",
+            "iron sucrose",
+            "venofer",
+            "ferumoxytol",
+            "feraheme",
+            "derisomaltose",
+            "isomaltoside",
+            "monofer",
+            "iron dextran",
+            "infed",
+            "cosmofer",
+            "ferric gluconate",
+        ];
+        let lower = name.to_lowercase();
+        self.knowledge
+            .ingredients(name)
+            .iter()
+            .any(|(_, class)| class.id == "iv-iron")
+            || PRODUCTS.iter().any(|p| lower.contains(p))
     }
 
     /// The medicine's name: a name written in the resource (or its Medication)
