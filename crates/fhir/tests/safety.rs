@@ -484,3 +484,54 @@ fn other_administrations_are_not_used() {
     assert!(out.record.iron_treatments.is_empty());
     assert!(reasons(&out, "MedicationAdministration/a")[0].contains("in-progress"));
 }
+
+// 9. Several people in one Bundle.
+
+#[test]
+fn with_several_patients_a_resource_without_subject_is_not_used() {
+    let mut mine = obs("f1", FERRITIN, 40.0, "ug/L", "2026-11-20");
+    mine["subject"] = json!({"reference": "Patient/p1"});
+    let anyone = obs("f2", FERRITIN, 900.0, "ug/L", "2026-11-21");
+    let out = import(vec![
+        json!({"resourceType": "Patient", "id": "p1", "gender": "female"}),
+        json!({"resourceType": "Patient", "id": "p2", "gender": "male"}),
+        mine,
+        anyone,
+    ]);
+    assert_eq!(
+        labs(&out),
+        vec![("ferritin".into(), 40.0, "2026-11-20".into())]
+    );
+    assert_eq!(
+        reasons(&out, "Observation/f2"),
+        vec!["no subject, and the Bundle holds several patients"]
+    );
+    assert_eq!(
+        out.record.patient.as_ref().unwrap().sex.as_deref(),
+        Some("female")
+    );
+    assert!(reasons(&out, "Patient/p2")[0].contains("a second Patient"));
+
+    // With one person, a resource without subject is still theirs.
+    let out = import(vec![
+        json!({"resourceType": "Patient", "id": "p1"}),
+        obs("f2", FERRITIN, 40.0, "ug/L", "2026-11-21"),
+    ]);
+    assert_eq!(out.record.labs.len(), 1);
+}
+
+#[test]
+fn a_patient_without_id_does_not_make_everything_about_another_person() {
+    let mut o = obs("f1", FERRITIN, 40.0, "ug/L", "2026-11-20");
+    o["subject"] = json!({"reference": "Patient/p1"});
+    let out = import(vec![
+        json!({"resourceType": "Patient", "gender": "female", "birthDate": "1970-01-01"}),
+        o,
+    ]);
+    assert!(out.skipped.is_empty(), "{:?}", out.skipped);
+    assert_eq!(out.record.labs.len(), 1);
+    assert_eq!(
+        out.record.patient.as_ref().unwrap().sex.as_deref(),
+        Some("female")
+    );
+}

@@ -65,6 +65,7 @@ pub fn bundle_to_record_on(bundle: &Bundle, today: NaiveDate) -> Imported {
         used_medications: BTreeSet::new(),
         patient_seen: false,
         person: person_keys(bundle),
+        several_people: several_people(bundle),
         seen_fields: HashSet::new(),
         pregnant: false,
         weight: None,
@@ -89,7 +90,7 @@ pub fn bundle_to_record_on(bundle: &Bundle, today: NaiveDate) -> Imported {
             Some(_) => resource.label(),
             None => format!("{} (entry {i})", resource.resource_type()),
         };
-        m.resource(&label, resource, bundle);
+        m.resource(&label, resource, entry.full_url.as_deref(), bundle);
     }
     // Medications not named by any statement or request.
     for (i, entry) in bundle.entry.iter().enumerate() {
@@ -132,6 +133,8 @@ struct Mapper {
     /// How the person the record is about is referred to (`Patient/id`, fullUrl):
     /// the first Patient in the bundle, else the first subject named.
     person: BTreeSet<String>,
+    /// The Bundle holds more than one person: a resource must name its subject.
+    several_people: bool,
     /// The single-valued Willis fields (and person facts) already read.
     seen_fields: HashSet<&'static str>,
     /// A positive pregnancy status (LOINC 82810-3) was read.
@@ -144,7 +147,9 @@ struct Mapper {
     unreadable_labs: Vec<labs::Unreadable>,
 }
 
-/// The keys of the person the record is about; see [`Mapper::person`].
+/// The keys of the person the record is about; see [`Mapper::person`]. The
+/// first Patient's id and fullUrl; when it has neither (or there is no
+/// Patient), the first subject named.
 fn person_keys(bundle: &Bundle) -> BTreeSet<String> {
     let mut keys = BTreeSet::new();
     if let Some((entry, p)) = bundle.entry.iter().find_map(|e| match &e.resource {
@@ -153,7 +158,9 @@ fn person_keys(bundle: &Bundle) -> BTreeSet<String> {
     }) {
         keys.extend(entry.full_url.as_deref().map(patient_key));
         keys.extend(p.id.as_ref().map(|id| format!("Patient/{id}")));
-        return keys;
+        if !keys.is_empty() {
+            return keys;
+        }
     }
     if let Some(first) = bundle
         .entry
@@ -164,6 +171,23 @@ fn person_keys(bundle: &Bundle) -> BTreeSet<String> {
         keys.insert(patient_key(first));
     }
     keys
+}
+
+/// Whether the Bundle holds more than one person: several Patients, or
+/// subjects naming different people.
+fn several_people(bundle: &Bundle) -> bool {
+    let patients = bundle
+        .entry
+        .iter()
+        .filter(|e| matches!(e.resource, Some(Resource::Patient(_))))
+        .count();
+    let subjects: BTreeSet<String> = bundle
+        .entry
+        .iter()
+        .filter_map(|e| subject(e.resource.as_ref()?))
+        .map(patient_key)
+        .collect();
+    patients > 1 || subjects.len() > 1
 }
 
 /// `subject.reference` of the resources that are about a person.
@@ -204,7 +228,13 @@ impl Mapper {
         });
     }
 
-    fn resource(&mut self, label: &str, resource: &Resource, bundle: &Bundle) {
+    fn resource(
+        &mut self,
+        label: &str,
+        resource: &Resource,
+        full_url: Option<&str>,
+        bundle: &Bundle,
+    ) {
         if let Some(about) = subject(resource) {
             if !self.person.contains(&patient_key(about)) {
                 let person: Vec<&str> = self.person.iter().map(String::as_str).collect();
@@ -216,9 +246,20 @@ impl Mapper {
                     ),
                 );
             }
+        } else if self.several_people
+            && matches!(
+                resource,
+                Resource::Observation(_)
+                    | Resource::Condition(_)
+                    | Resource::MedicationStatement(_)
+                    | Resource::MedicationRequest(_)
+                    | Resource::MedicationAdministration(_)
+            )
+        {
+            return self.skip(label, "no subject, and the Bundle holds several patients");
         }
         match resource {
-            Resource::Patient(p) => self.patient(label, p),
+            Resource::Patient(p) => self.patient(label, p, full_url),
             Resource::Observation(o) => self.observation(label, o),
             Resource::Condition(c) => self.condition(label, c),
             Resource::MedicationStatement(s) => self.statement(label, s, bundle),
@@ -264,13 +305,35 @@ impl Mapper {
         }
     }
 
-    fn patient(&mut self, label: &str, p: &Patient) {
+    fn patient(&mut self, label: &str, p: &Patient, full_url: Option<&str>) {
         if self.patient_seen {
             self.skip(
                 label,
                 "a second Patient; a record holds one person, the first Patient was used",
             );
             return;
+        }
+        let keys: Vec<String> = full_url
+            .map(patient_key)
+            .into_iter()
+            .chain(p.id.as_ref().map(|id| format!("Patient/{id}")))
+            .collect();
+        if !keys.is_empty() {
+            if self.several_people && !keys.iter().any(|k| self.person.contains(k)) {
+                let person: Vec<&str> = self.person.iter().map(String::as_str).collect();
+                return self.skip(
+                    label,
+                    format!(
+                        "about another person; the record is for {}",
+                        person.join(" / ")
+                    ),
+                );
+            }
+        } else if self.several_people {
+            return self.skip(
+                label,
+                "the Patient has no id or fullUrl, and the Bundle holds several patients: whose it is cannot be told",
+            );
         }
         self.patient_seen = true;
         // Observations read before the Patient may have filled some fields.
