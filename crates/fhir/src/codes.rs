@@ -160,6 +160,11 @@ pub fn rxnorm_ingredient(code: &str) -> Option<&'static str> {
         "25480" => "gabapentin",
         "187832" => "pregabalin",
         "36437" => "sertraline",
+        // Medicines that can worsen RLS (from memory; verify on RxNav).
+        "3498" => "diphenhydramine",
+        "6915" => "metoclopramide",
+        "51272" => "quetiapine",
+        "4493" => "fluoxetine",
         _ => return None,
     })
 }
@@ -276,6 +281,10 @@ pub fn rxnorm_for_ingredient(generic: &str) -> Option<&'static str> {
         "gabapentin" => "25480",
         "pregabalin" => "187832",
         "sertraline" => "36437",
+        "diphenhydramine" => "3498",
+        "metoclopramide" => "6915",
+        "quetiapine" => "51272",
+        "fluoxetine" => "4493",
         _ => return None,
     })
 }

@@ -535,3 +535,23 @@ fn a_patient_without_id_does_not_make_everything_about_another_person() {
         Some("female")
     );
 }
+
+// 10. RxNorm codes of medicines that worsen RLS.
+
+#[test]
+fn rxnorm_codes_of_medicines_that_worsen_rls_are_read_by_code_alone() {
+    for (code, name) in [
+        ("3498", "diphenhydramine"),
+        ("6915", "metoclopramide"),
+        ("51272", "quetiapine"),
+        ("4493", "fluoxetine"),
+    ] {
+        assert!(!Knowledge::get().ingredients(name).is_empty(), "{name}");
+        let out = import(vec![json!({
+            "resourceType": "MedicationStatement", "status": "active",
+            "medicationCodeableConcept": {"coding": [{"system": "http://www.nlm.nih.gov/research/umls/rxnorm", "code": code}]}
+        })]);
+        assert_eq!(out.record.medications[0].name, name);
+        assert_eq!(willis_fhir::codes::rxnorm_for_ingredient(name), Some(code));
+    }
+}
