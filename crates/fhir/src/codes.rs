@@ -36,6 +36,8 @@ pub fn snomed_condition(code: &str) -> Option<&'static str> {
         // INTEROP.md 2.2 and the brief.
         "32914008" => "restless-legs-syndrome",
         "77386006" => "pregnancy",
+        // Normal pregnancy (from memory; verify): what Synthea writes.
+        "72892002" => "pregnancy",
         "46177005" => "end-stage-kidney-disease",
         // CKD stage 5: the catalogue counts "ckd-stage-5" as end-stage kidney disease.
         "433146000" => "end-stage-kidney-disease",
@@ -72,8 +74,9 @@ pub fn icd10_condition(code: &str) -> Option<&'static str> {
         "end-stage-kidney-disease"
     } else if starts("N18") {
         "chronic-kidney-disease"
-    } else if starts("Z331") || starts("Z34") || is_obstetric(&c) {
-        // INTEROP.md 2.2: treat the whole O chapter as a pregnancy signal.
+    } else if starts("Z331") || starts("Z34") || starts("Z3A") || is_obstetric(&c) {
+        // INTEROP.md 2.2: the O chapter is a pregnancy signal, except the
+        // puerperium (after the birth); Z3A: weeks of gestation.
         "pregnancy"
     } else if starts("E8311") {
         "hemochromatosis"
@@ -110,10 +113,37 @@ pub fn icd10_condition(code: &str) -> Option<&'static str> {
     Some(id)
 }
 
-/// O00–O9A: pregnancy, childbirth and the puerperium.
+/// O00–O9A: pregnancy, childbirth and the puerperium, less the puerperium
+/// itself (O85–O92) and the sequelae (O94), which are after the birth.
 fn is_obstetric(c: &str) -> bool {
-    let mut chars = c.chars();
-    chars.next() == Some('O') && chars.next().is_some_and(|d| d.is_ascii_digit())
+    let Some(rest) = c.strip_prefix('O') else {
+        return false;
+    };
+    if !rest.starts_with(|d: char| d.is_ascii_digit()) {
+        return false;
+    }
+    let after_birth = rest
+        .get(..2)
+        .and_then(|n| n.parse::<u32>().ok())
+        .is_some_and(|n| (85..=92).contains(&n) || n == 94);
+    !after_birth
+}
+
+/// ICD-10-CM Z3A.NN "NN weeks gestation": the weeks, for Z3A.08 to Z3A.42.
+/// Z3A.00 (unspecified), Z3A.01 (under 8 weeks) and Z3A.49 (over 42) give none.
+pub fn icd10_gestation_weeks(code: &str) -> Option<i64> {
+    let c: String = code
+        .trim()
+        .chars()
+        .filter(|c| *c != '.')
+        .flat_map(char::to_uppercase)
+        .collect();
+    let digits = c.strip_prefix("Z3A")?;
+    if digits.len() != 2 {
+        return None;
+    }
+    let weeks: i64 = digits.parse().ok()?;
+    (8..=42).contains(&weeks).then_some(weeks)
 }
 
 /// The generic name for an RxNorm ingredient (TTY=IN) code. Product codes
@@ -130,6 +160,11 @@ pub fn rxnorm_ingredient(code: &str) -> Option<&'static str> {
         "25480" => "gabapentin",
         "187832" => "pregabalin",
         "36437" => "sertraline",
+        // Medicines that can worsen RLS (from memory; verify on RxNav).
+        "3498" => "diphenhydramine",
+        "6915" => "metoclopramide",
+        "51272" => "quetiapine",
+        "4493" => "fluoxetine",
         _ => return None,
     })
 }
@@ -246,6 +281,10 @@ pub fn rxnorm_for_ingredient(generic: &str) -> Option<&'static str> {
         "gabapentin" => "25480",
         "pregabalin" => "187832",
         "sertraline" => "36437",
+        "diphenhydramine" => "3498",
+        "metoclopramide" => "6915",
+        "quetiapine" => "51272",
+        "fluoxetine" => "4493",
         _ => return None,
     })
 }

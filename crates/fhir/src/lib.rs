@@ -57,6 +57,28 @@
 //! EHR's own MedicationStatement (without the Willis category) is read as a
 //! medicine, not as an iron treatment.
 //!
+//! # Safety rules of the import
+//!
+//! - Only `final`, `amended` and `corrected` Observations are read.
+//! - A bound (`valueQuantity.comparator`) is read as its number and listed in
+//!   [`Imported::notes`]; a number written as text has no unit and is skipped.
+//!   Ferritin in pmol/L is converted to µg/L (÷ 2.247), with a note.
+//! - One result of a test a day: the later instant; with no times to tell,
+//!   the safer value (higher ferritin, TSAT, iron, haemoglobin; lower TIBC,
+//!   transferrin). For ferritin, TSAT, iron, TIBC and transferrin, a newer
+//!   result whose value or unit cannot be used stops the older ones.
+//! - Conditions must be confirmed (not unconfirmed, provisional,
+//!   differential); haemochromatosis counts whatever its clinical status.
+//!   Pregnancy facts dated more than [`PREGNANCY_CURRENT_MONTHS`] months ago
+//!   are not current; the newest pregnancy status and gestational age win;
+//!   ICD-10 Z3A.NN gives the weeks; the puerperium (O85–O92, O94) is not a
+//!   pregnancy.
+//! - Medicines: only MedicationRequest orders; `on-hold` and `unknown` are not
+//!   current; an active statement whose period has ended is a stopped course.
+//!   A completed MedicationAdministration of IV iron is an infusion; any other
+//!   administration is not a course.
+//! - With several people in a Bundle, a resource without `subject` is skipped.
+//!
 //! # What does not round-trip
 //!
 //! Anything willis-core would refuse in a record file is reported by the
@@ -83,11 +105,12 @@ mod read;
 pub mod willis;
 
 pub use export::record_to_bundle;
-pub use map::{bundle_to_record, Imported, Skipped};
+pub use map::{bundle_to_record, bundle_to_record_on, Imported, Skipped, PREGNANCY_CURRENT_MONTHS};
 pub use model::{
-    Bundle, BundleEntry, CodeableConcept, Coding, Condition, Dosage, DoseAndRate, Extension,
-    Medication, MedicationRequest, MedicationStatement, Observation, ObservationComponent,
-    OperationOutcome, OperationOutcomeIssue, Patient, Period, Quantity, Reference, Resource,
+    AdministrationDosage, Bundle, BundleEntry, CodeableConcept, Coding, Condition, Dosage,
+    DoseAndRate, Extension, Medication, MedicationAdministration, MedicationRequest,
+    MedicationStatement, Observation, ObservationComponent, OperationOutcome,
+    OperationOutcomeIssue, Patient, Period, Quantity, Reference, Resource,
 };
 pub use read::{is_bundle, read_bundle, BundleError};
 

@@ -234,6 +234,8 @@ pub struct Condition {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub onset_date_time: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    pub recorded_date: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub abatement_date_time: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub abatement_period: Option<Period>,
@@ -287,6 +289,42 @@ pub struct MedicationStatement {
 pub struct DispenseRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub validity_period: Option<Period>,
+}
+
+/// A single giving of a medicine (an infusion, an injection).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct MedicationAdministration {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub contained: Vec<Resource>,
+    /// `in-progress | not-done | on-hold | completed | entered-in-error | stopped | unknown`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub medication_codeable_concept: Option<CodeableConcept>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub medication_reference: Option<Reference>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subject: Option<Reference>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub effective_date_time: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub effective_period: Option<Period>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dosage: Option<AdministrationDosage>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct AdministrationDosage {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub route: Option<CodeableConcept>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dose: Option<Quantity>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -373,6 +411,7 @@ pub enum Resource {
     Medication(Medication),
     MedicationStatement(MedicationStatement),
     MedicationRequest(MedicationRequest),
+    MedicationAdministration(MedicationAdministration),
     OperationOutcome(OperationOutcome),
     Bundle(Box<Bundle>),
     /// Any other `resourceType` (or none), kept as JSON.
@@ -399,6 +438,7 @@ impl Resource {
             Resource::Medication(_) => "Medication",
             Resource::MedicationStatement(_) => "MedicationStatement",
             Resource::MedicationRequest(_) => "MedicationRequest",
+            Resource::MedicationAdministration(_) => "MedicationAdministration",
             Resource::OperationOutcome(_) => "OperationOutcome",
             Resource::Bundle(_) => "Bundle",
             Resource::Other { resource_type, .. } => resource_type.as_deref().unwrap_or("Resource"),
@@ -415,6 +455,7 @@ impl Resource {
             Resource::Medication(r) => r.id.as_deref(),
             Resource::MedicationStatement(r) => r.id.as_deref(),
             Resource::MedicationRequest(r) => r.id.as_deref(),
+            Resource::MedicationAdministration(r) => r.id.as_deref(),
             Resource::OperationOutcome(r) => r.id.as_deref(),
             Resource::Bundle(r) => r.id.as_deref(),
             Resource::Other { json, .. } => json.get("id").and_then(Value::as_str),
@@ -454,6 +495,7 @@ impl Resource {
             Some("Medication") => typed(&json, Resource::Medication),
             Some("MedicationStatement") => typed(&json, Resource::MedicationStatement),
             Some("MedicationRequest") => typed(&json, Resource::MedicationRequest),
+            Some("MedicationAdministration") => typed(&json, Resource::MedicationAdministration),
             Some("OperationOutcome") => typed(&json, Resource::OperationOutcome),
             Some("Bundle") => typed(&json, |b: Bundle| Resource::Bundle(Box::new(b))),
             _ => {
@@ -488,6 +530,7 @@ impl Resource {
             Resource::Medication(r) => with_type(r, kind),
             Resource::MedicationStatement(r) => with_type(r, kind),
             Resource::MedicationRequest(r) => with_type(r, kind),
+            Resource::MedicationAdministration(r) => with_type(r, kind),
             Resource::OperationOutcome(r) => with_type(r, kind),
             Resource::Bundle(r) => with_type(r.as_ref(), kind),
             Resource::Other { json, .. } | Resource::Unreadable { json, .. } => json.clone(),

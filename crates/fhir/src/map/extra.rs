@@ -5,7 +5,7 @@
 //! Each is checked with willis-core's own validation before it is taken, so
 //! the record always validates; a value it refuses is reported with its reason.
 
-use chrono::{NaiveDate, NaiveTime};
+use chrono::{Months, NaiveDate, NaiveTime};
 use willis_core::{
     DiaryFile, IronTreatmentFile, PatientFile, RecordFile, SymptomsFile, RECORD_FORMAT,
 };
@@ -188,7 +188,12 @@ fn ymd(d: NaiveDate) -> String {
 impl Mapper {
     /// Applies `edit` when willis-core accepts the result; otherwise reports
     /// why and leaves the record as it was. Returns whether it was applied.
-    fn apply(&mut self, label: &str, what: &str, edit: impl FnOnce(&mut RecordFile)) -> bool {
+    pub(super) fn apply(
+        &mut self,
+        label: &str,
+        what: &str,
+        edit: impl FnOnce(&mut RecordFile),
+    ) -> bool {
         let r = &self.out.record;
         let mut probe = RecordFile {
             format: RECORD_FORMAT.to_string(),
@@ -280,6 +285,11 @@ impl Mapper {
                     (willis::PREGNANCY_WEEKS, Ok(Got::Number(w))) => whole_weeks(w),
                     (_, got) => got,
                 };
+                if key == willis::PREGNANCY_WEEKS {
+                    let date = super::labs::result_time(o).and_then(fhir_date);
+                    let weeks = got.map(|g| g.int().unwrap_or_default());
+                    return self.gestational_age(label, date, weeks);
+                }
                 match got {
                     Err(why) => self.skip(label, format!("{display}: {why}")),
                     Ok(v) => {
@@ -410,16 +420,9 @@ impl Mapper {
                         )),
                     },
                 };
-                match weeks {
-                    Err(why) => self.skip(label, why),
-                    Ok(w) => {
-                        if self.first_time(label, willis::PREGNANCY_WEEKS, "gestational age") {
-                            self.apply(label, "gestational age", |f| {
-                                set(f, willis::PREGNANCY_WEEKS, &w)
-                            });
-                        }
-                    }
-                }
+                let date = super::labs::result_time(o).and_then(fhir_date);
+                let weeks = weeks.map(|g| g.int().unwrap_or_default());
+                self.gestational_age(label, date, weeks);
             }
             PersonCode::BodyWeight => self.body_weight(label, o),
         }
@@ -438,9 +441,13 @@ impl Mapper {
             || answer
                 .names()
                 .any(|n| n.trim().eq_ignore_ascii_case("pregnant"));
-        if positive {
-            self.pregnant = true;
-        } else {
+        let date = super::labs::result_time(o).and_then(fhir_date);
+        if let Some(reason) = self.old_pregnancy(date) {
+            return self.skip(label, format!("pregnancy status: {reason}"));
+        }
+        self.pregnancy_statuses
+            .push((date, positive, label.to_string()));
+        if !positive {
             self.skip(
                 label,
                 format!(
@@ -584,9 +591,85 @@ impl Mapper {
         self.apply(label, "iron treatment", |f| f.iron_treatments.push(t));
     }
 
+    /// A reason when a pregnancy fact dated `date` is too old to be current.
+    pub(super) fn old_pregnancy(&self, date: Option<NaiveDate>) -> Option<String> {
+        let date = date?;
+        let limit = self
+            .today
+            .checked_sub_months(Months::new(super::PREGNANCY_CURRENT_MONTHS))?;
+        (date < limit).then(|| {
+            format!(
+                "dated {date}, more than {} months before {}: not a current pregnancy",
+                super::PREGNANCY_CURRENT_MONTHS,
+                self.today
+            )
+        })
+    }
+
+    /// A gestational age (LOINC, ICD-10 Z3A, Willis `pregnancy-weeks`): the
+    /// newest one is used.
+    pub(super) fn gestational_age(
+        &mut self,
+        label: &str,
+        date: Option<NaiveDate>,
+        weeks: Result<i64, String>,
+    ) {
+        let weeks = match weeks {
+            Ok(w) => w,
+            Err(why) => return self.skip(label, format!("gestational age: {why}")),
+        };
+        if let Some(reason) = self.old_pregnancy(date) {
+            return self.skip(label, format!("gestational age: {reason}"));
+        }
+        let used = self.gestation.clone();
+        if let Some((used_date, used_label)) = &used {
+            if date <= *used_date {
+                return self.skip(
+                    label,
+                    format!("an older gestational age; the newest ({used_label}) is used"),
+                );
+            }
+        }
+        let set_weeks = |f: &mut RecordFile| patient(f).pregnancy_weeks = Some(weeks);
+        if self.apply(label, "gestational age", set_weeks) {
+            if let Some((_, used_label)) = used {
+                self.skip(
+                    used_label,
+                    format!("an older gestational age; the newest ({label}) is used"),
+                );
+            }
+            self.gestation = Some((date, label.to_string()));
+        }
+    }
+
+    /// The newest pregnancy status (LOINC 82810-3) decides; with one positive
+    /// and one negative on the same day, the positive (the safer reading).
+    fn settle_pregnancy_status(&mut self) {
+        let statuses = std::mem::take(&mut self.pregnancy_statuses);
+        let Some((newest, positive, newest_label)) =
+            statuses.iter().max_by_key(|(d, p, _)| (*d, *p)).cloned()
+        else {
+            return;
+        };
+        if positive {
+            self.pregnant = true;
+            return;
+        }
+        for (date, _, label) in statuses.iter().filter(|(d, p, _)| *p && *d < newest) {
+            self.skip(
+                label.clone(),
+                format!(
+                    "a newer pregnancy status ({newest_label}) is not pregnant; this one{} is not used",
+                    date.map(|d| format!(" ({d})")).unwrap_or_default()
+                ),
+            );
+        }
+    }
+
     /// After every resource: a positive pregnancy status with no weeks is
     /// recorded as the condition.
     pub(super) fn finish(&mut self) {
+        self.settle_pregnancy_status();
         let weeks = self
             .out
             .record

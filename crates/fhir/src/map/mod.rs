@@ -1,13 +1,14 @@
 //! Bundle → `willis-record/1`.
 
 mod extra;
+mod labs;
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use willis_core::units::{normalise_unit, LabTest};
-use willis_core::{Knowledge, LabFile, MedicationFile, RecordFile, RECORD_FORMAT};
+use willis_core::{Knowledge, MedicationFile, RecordFile, RECORD_FORMAT};
 
 use crate::codes;
 use crate::model::*;
@@ -19,6 +20,10 @@ use crate::willis;
 pub struct Imported {
     pub record: RecordFile,
     pub skipped: Vec<Skipped>,
+    /// What was used with a caveat (a bound read as its value, a converted
+    /// unit), in the same form as `skipped`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<Skipped>,
 }
 
 /// A resource (or part of one) that was not used.
@@ -31,8 +36,19 @@ pub struct Skipped {
 
 /// Maps a Bundle onto a record file. The record always passes
 /// [`RecordFile::validate`]: anything it would refuse is skipped instead.
+/// Facts that go stale (a pregnancy) are judged against today's date (UTC);
+/// [`bundle_to_record_on`] takes the date.
 pub fn bundle_to_record(bundle: &Bundle) -> Imported {
+    bundle_to_record_on(bundle, chrono::Utc::now().date_naive())
+}
+
+/// [`bundle_to_record`] as on `today`: a pregnancy fact dated more than
+/// [`PREGNANCY_CURRENT_MONTHS`] months before it is not current.
+pub fn bundle_to_record_on(bundle: &Bundle, today: NaiveDate) -> Imported {
     let mut m = Mapper {
+        today,
+        gestation: None,
+        pregnancy_statuses: Vec::new(),
         knowledge: Knowledge::get(),
         out: Imported {
             record: RecordFile {
@@ -40,12 +56,16 @@ pub fn bundle_to_record(bundle: &Bundle) -> Imported {
                 ..RecordFile::default()
             },
             skipped: Vec::new(),
+            notes: Vec::new(),
         },
+        labs: Vec::new(),
+        unreadable_labs: Vec::new(),
         conditions: Vec::new(),
         by_url: HashMap::new(),
         used_medications: BTreeSet::new(),
         patient_seen: false,
         person: person_keys(bundle),
+        several_people: several_people(bundle),
         seen_fields: HashSet::new(),
         pregnant: false,
         weight: None,
@@ -70,7 +90,7 @@ pub fn bundle_to_record(bundle: &Bundle) -> Imported {
             Some(_) => resource.label(),
             None => format!("{} (entry {i})", resource.resource_type()),
         };
-        m.resource(&label, resource, bundle);
+        m.resource(&label, resource, entry.full_url.as_deref(), bundle);
     }
     // Medications not named by any statement or request.
     for (i, entry) in bundle.entry.iter().enumerate() {
@@ -82,18 +102,28 @@ pub fn bundle_to_record(bundle: &Bundle) -> Imported {
                 };
                 m.skip(
                     label,
-                    "no MedicationStatement or MedicationRequest in the bundle names this Medication",
+                    "no MedicationStatement, MedicationRequest or MedicationAdministration in the bundle names this Medication",
                 );
             }
         }
     }
+    m.finish_labs();
     m.finish();
     m.out.record.conditions = m.conditions;
     m.out
 }
 
+/// How long a dated pregnancy fact stays current.
+pub const PREGNANCY_CURRENT_MONTHS: u32 = 10;
+
 struct Mapper {
     knowledge: &'static Knowledge,
+    /// The day the import is for (pregnancy facts go stale).
+    today: NaiveDate,
+    /// The gestational age used: its date and the resource it came from.
+    gestation: Option<(Option<NaiveDate>, String)>,
+    /// Every LOINC 82810-3 read: its date, whether positive, the resource.
+    pregnancy_statuses: Vec<(Option<NaiveDate>, bool, String)>,
     out: Imported,
     /// In the order first seen, without repeats.
     conditions: Vec<String>,
@@ -103,15 +133,23 @@ struct Mapper {
     /// How the person the record is about is referred to (`Patient/id`, fullUrl):
     /// the first Patient in the bundle, else the first subject named.
     person: BTreeSet<String>,
+    /// The Bundle holds more than one person: a resource must name its subject.
+    several_people: bool,
     /// The single-valued Willis fields (and person facts) already read.
     seen_fields: HashSet<&'static str>,
     /// A positive pregnancy status (LOINC 82810-3) was read.
     pregnant: bool,
     /// The body weight used: its date and the resource it came from.
     weight: Option<(Option<NaiveDate>, String)>,
+    /// Lab results that can be used, chosen from in `finish_labs`.
+    labs: Vec<labs::LabRead>,
+    /// Dated iron-test results whose value or unit could not be used.
+    unreadable_labs: Vec<labs::Unreadable>,
 }
 
-/// The keys of the person the record is about; see [`Mapper::person`].
+/// The keys of the person the record is about; see [`Mapper::person`]. The
+/// first Patient's id and fullUrl; when it has neither (or there is no
+/// Patient), the first subject named.
 fn person_keys(bundle: &Bundle) -> BTreeSet<String> {
     let mut keys = BTreeSet::new();
     if let Some((entry, p)) = bundle.entry.iter().find_map(|e| match &e.resource {
@@ -120,7 +158,9 @@ fn person_keys(bundle: &Bundle) -> BTreeSet<String> {
     }) {
         keys.extend(entry.full_url.as_deref().map(patient_key));
         keys.extend(p.id.as_ref().map(|id| format!("Patient/{id}")));
-        return keys;
+        if !keys.is_empty() {
+            return keys;
+        }
     }
     if let Some(first) = bundle
         .entry
@@ -133,6 +173,23 @@ fn person_keys(bundle: &Bundle) -> BTreeSet<String> {
     keys
 }
 
+/// Whether the Bundle holds more than one person: several Patients, or
+/// subjects naming different people.
+fn several_people(bundle: &Bundle) -> bool {
+    let patients = bundle
+        .entry
+        .iter()
+        .filter(|e| matches!(e.resource, Some(Resource::Patient(_))))
+        .count();
+    let subjects: BTreeSet<String> = bundle
+        .entry
+        .iter()
+        .filter_map(|e| subject(e.resource.as_ref()?))
+        .map(patient_key)
+        .collect();
+    patients > 1 || subjects.len() > 1
+}
+
 /// `subject.reference` of the resources that are about a person.
 fn subject(r: &Resource) -> Option<&str> {
     let s = match r {
@@ -140,6 +197,7 @@ fn subject(r: &Resource) -> Option<&str> {
         Resource::Condition(c) => c.subject.as_ref(),
         Resource::MedicationStatement(m) => m.subject.as_ref(),
         Resource::MedicationRequest(m) => m.subject.as_ref(),
+        Resource::MedicationAdministration(m) => m.subject.as_ref(),
         _ => None,
     };
     s?.reference.as_deref().filter(|r| !r.trim().is_empty())
@@ -163,7 +221,20 @@ impl Mapper {
         });
     }
 
-    fn resource(&mut self, label: &str, resource: &Resource, bundle: &Bundle) {
+    fn note(&mut self, resource: impl Into<String>, reason: impl Into<String>) {
+        self.out.notes.push(Skipped {
+            resource: resource.into(),
+            reason: reason.into(),
+        });
+    }
+
+    fn resource(
+        &mut self,
+        label: &str,
+        resource: &Resource,
+        full_url: Option<&str>,
+        bundle: &Bundle,
+    ) {
         if let Some(about) = subject(resource) {
             if !self.person.contains(&patient_key(about)) {
                 let person: Vec<&str> = self.person.iter().map(String::as_str).collect();
@@ -175,13 +246,25 @@ impl Mapper {
                     ),
                 );
             }
+        } else if self.several_people
+            && matches!(
+                resource,
+                Resource::Observation(_)
+                    | Resource::Condition(_)
+                    | Resource::MedicationStatement(_)
+                    | Resource::MedicationRequest(_)
+                    | Resource::MedicationAdministration(_)
+            )
+        {
+            return self.skip(label, "no subject, and the Bundle holds several patients");
         }
         match resource {
-            Resource::Patient(p) => self.patient(label, p),
+            Resource::Patient(p) => self.patient(label, p, full_url),
             Resource::Observation(o) => self.observation(label, o),
             Resource::Condition(c) => self.condition(label, c),
             Resource::MedicationStatement(s) => self.statement(label, s, bundle),
             Resource::MedicationRequest(r) => self.request(label, r, bundle),
+            Resource::MedicationAdministration(a) => self.administration(label, a, bundle),
             Resource::Medication(_) => {} // read through the statements and requests
             Resource::OperationOutcome(o) => {
                 let issues: Vec<String> = o
@@ -222,13 +305,35 @@ impl Mapper {
         }
     }
 
-    fn patient(&mut self, label: &str, p: &Patient) {
+    fn patient(&mut self, label: &str, p: &Patient, full_url: Option<&str>) {
         if self.patient_seen {
             self.skip(
                 label,
                 "a second Patient; a record holds one person, the first Patient was used",
             );
             return;
+        }
+        let keys: Vec<String> = full_url
+            .map(patient_key)
+            .into_iter()
+            .chain(p.id.as_ref().map(|id| format!("Patient/{id}")))
+            .collect();
+        if !keys.is_empty() {
+            if self.several_people && !keys.iter().any(|k| self.person.contains(k)) {
+                let person: Vec<&str> = self.person.iter().map(String::as_str).collect();
+                return self.skip(
+                    label,
+                    format!(
+                        "about another person; the record is for {}",
+                        person.join(" / ")
+                    ),
+                );
+            }
+        } else if self.several_people {
+            return self.skip(
+                label,
+                "the Patient has no id or fullUrl, and the Bundle holds several patients: whose it is cannot be told",
+            );
         }
         self.patient_seen = true;
         // Observations read before the Patient may have filled some fields.
@@ -257,10 +362,23 @@ impl Mapper {
     }
 
     fn observation(&mut self, label: &str, o: &Observation) {
-        if let Some(s @ ("entered-in-error" | "cancelled" | "preliminary" | "registered")) =
-            o.status.as_deref()
-        {
-            return self.skip(label, format!("status is {s}; only a final result is used"));
+        match o.status.as_deref().map(str::trim) {
+            Some("final" | "amended" | "corrected") => {}
+            Some(s @ ("entered-in-error" | "cancelled" | "preliminary" | "registered")) => {
+                return self.skip(label, format!("status is {s}; only a final result is used"));
+            }
+            Some(s) => {
+                return self.skip(
+                    label,
+                    format!("status is {s:?}; only a final, amended or corrected result is used"),
+                )
+            }
+            None => {
+                return self.skip(
+                    label,
+                    "no status; only a final, amended or corrected result is used",
+                )
+            }
         }
         if let Some(code) = o.code.codes_in(willis::CODE_SYSTEM).next() {
             return self.willis_observation(label, o, code);
@@ -277,84 +395,7 @@ impl Mapper {
             };
             return self.skip(label, reason);
         };
-        let Some(q) = &o.value_quantity else {
-            let reason = match (&o.data_absent_reason, &o.value_string) {
-                (Some(why), _) => format!("no value: dataAbsentReason {}", why.describe()),
-                (None, Some(s)) => format!("the value is text ({s:?}), not a number with a unit"),
-                (None, None) => "no valueQuantity".to_string(),
-            };
-            return self.skip(label, format!("{}: {reason}", test.name()));
-        };
-        let Some(value) = q.value.filter(|v| v.is_finite()) else {
-            return self.skip(
-                label,
-                format!("{}: valueQuantity has no value", test.name()),
-            );
-        };
-        if let Some(c) = q.comparator.as_deref().filter(|c| !c.is_empty()) {
-            return self.skip(
-                label,
-                format!(
-                    "{}: the value is a bound ({c}{value}), not a measurement",
-                    test.name()
-                ),
-            );
-        }
-        // The UCUM code first (INTEROP.md 2.4: convert on the code, not the free text).
-        let written = q
-            .code
-            .as_deref()
-            .filter(|c| !c.trim().is_empty())
-            .or(q.unit.as_deref())
-            .unwrap_or("");
-        let Some(unit) = core_unit(test, written).map(|unit| as_printed(test, &unit, q)) else {
-            return self.skip(
-                label,
-                format!(
-                    "{}: unit {written:?} is not accepted; use {}",
-                    test.name(),
-                    test.accepted_units()
-                ),
-            );
-        };
-        let canonical = test.to_canonical(value, &unit).unwrap_or(f64::NAN);
-        let (lo, hi) = test.plausible_range();
-        if !(canonical >= lo && canonical <= hi) {
-            return self.skip(
-                label,
-                format!(
-                    "{}: {value} {unit} is not a plausible result (expected {lo}–{hi} {})",
-                    test.name(),
-                    test.canonical_unit()
-                ),
-            );
-        }
-        let when = o
-            .effective_date_time
-            .as_deref()
-            .or(o.effective_period.as_ref().and_then(|p| p.start.as_deref()))
-            .or(o.effective_instant.as_deref())
-            .or(o.issued.as_deref());
-        let Some(date) = when.and_then(fhir_date) else {
-            let reason = match when {
-                Some(w) => format!("{}: date {w:?} is not a full date", test.name()),
-                None => format!(
-                    "{}: no date (effectiveDateTime, effectivePeriod.start or issued)",
-                    test.name()
-                ),
-            };
-            return self.skip(label, reason);
-        };
-        self.out.record.labs.push(LabFile {
-            test: test.name().to_string(),
-            value,
-            unit,
-            date: date.format("%Y-%m-%d").to_string(),
-            fasting: Extension::find(&o.extension, willis::EXT_FASTING)
-                .and_then(|e| e.value_boolean),
-            morning: Extension::find(&o.extension, willis::EXT_MORNING)
-                .and_then(|e| e.value_boolean),
-        });
+        self.lab(label, o, test);
     }
 
     fn condition(&mut self, label: &str, c: &Condition) {
@@ -363,60 +404,88 @@ impl Mapper {
                 .and_then(|cc| cc.coding.iter().find_map(|c| c.code.clone()))
         };
         if let Some(v) = status(&c.verification_status) {
-            if v == "entered-in-error" || v == "refuted" {
-                return self.skip(label, format!("verificationStatus is {v}"));
+            match v.as_str() {
+                "entered-in-error" | "refuted" => {
+                    return self.skip(label, format!("verificationStatus is {v}"))
+                }
+                "unconfirmed" | "provisional" | "differential" => {
+                    return self.skip(
+                        label,
+                        format!("verificationStatus is {v}; only a confirmed condition is used"),
+                    )
+                }
+                _ => {}
             }
         }
-        if let Some(s) = status(&c.clinical_status) {
-            if matches!(s.as_str(), "resolved" | "inactive" | "remission") {
-                return self.skip(
-                    label,
-                    format!("clinicalStatus is {s}; only a current condition is used"),
-                );
-            }
-        } else if c.abatement_date_time.is_some()
-            || c.abatement_period.is_some()
-            || c.abatement_string.is_some()
-            || c.abatement_boolean == Some(true)
-        {
-            return self.skip(label, "the condition has abated (abatement is set)");
-        }
-        let icd = || {
-            c.code
-                .codes_in(system::ICD10_CM)
-                .chain(c.code.codes_in(system::ICD10))
-        };
-        if icd().any(codes::icd10_is_dialysis) {
-            self.dialysis_from_condition(label);
-        }
+        let icd: Vec<&str> = c
+            .code
+            .codes_in(system::ICD10_CM)
+            .chain(c.code.codes_in(system::ICD10))
+            .collect();
         // The name the record used, when Willis wrote the Condition.
-        if let Some(name) = Extension::find(&c.extension, willis::EXT_RECORD_NAME)
+        let written = Extension::find(&c.extension, willis::EXT_RECORD_NAME)
             .and_then(|e| e.value_string.as_deref())
             .map(str::trim)
             .filter(|n| !n.is_empty())
-        {
-            return self.add_condition(name.to_string());
-        }
+            .map(str::to_string);
         let by_code = c
             .code
             .codes_in(system::SNOMED)
             .find_map(codes::snomed_condition)
+            .or_else(|| icd.iter().copied().find_map(codes::icd10_condition));
+        let id = written
+            .clone()
+            .or_else(|| by_code.map(str::to_string))
             .or_else(|| {
+                // A name or code the catalogue knows ("Restless legs", "N18.6").
                 c.code
-                    .codes_in(system::ICD10_CM)
-                    .chain(c.code.codes_in(system::ICD10))
-                    .find_map(codes::icd10_condition)
+                    .names()
+                    .chain(c.code.coding.iter().filter_map(|c| c.code.as_deref()))
+                    .find_map(|n| self.knowledge.condition(n).map(|e| e.id.clone()))
             });
-        let id = by_code.map(str::to_string).or_else(|| {
-            // A name or code the catalogue knows ("Restless legs", "N18.6").
-            c.code
-                .names()
-                .chain(c.code.coding.iter().filter_map(|c| c.code.as_deref()))
-                .find_map(|n| self.knowledge.condition(n).map(|e| e.id.clone()))
-        });
-        match id {
-            Some(id) => self.add_condition(id),
-            None => self.skip(
+        let catalogue_id = id
+            .as_deref()
+            .and_then(|i| self.knowledge.condition(i))
+            .map(|e| e.id.as_str());
+        // Haemochromatosis is lifelong: it counts whatever its clinical status.
+        let lifelong = catalogue_id == Some("hemochromatosis");
+        if !lifelong {
+            if let Some(s) = status(&c.clinical_status) {
+                if matches!(s.as_str(), "resolved" | "inactive" | "remission") {
+                    return self.skip(
+                        label,
+                        format!("clinicalStatus is {s}; only a current condition is used"),
+                    );
+                }
+            } else if c.abatement_date_time.is_some()
+                || c.abatement_period.is_some()
+                || c.abatement_string.is_some()
+                || c.abatement_boolean == Some(true)
+            {
+                return self.skip(label, "the condition has abated (abatement is set)");
+            }
+        }
+        if catalogue_id == Some("pregnancy") {
+            let dated = c
+                .onset_date_time
+                .as_deref()
+                .or(c.recorded_date.as_deref())
+                .and_then(fhir_date);
+            if let Some(reason) = self.old_pregnancy(dated) {
+                return self.skip(label, reason);
+            }
+            if let Some(weeks) = icd.iter().copied().find_map(codes::icd10_gestation_weeks) {
+                self.pregnant = true;
+                return self.gestational_age(label, dated, Ok(weeks));
+            }
+        }
+        if icd.iter().copied().any(codes::icd10_is_dialysis) {
+            self.dialysis_from_condition(label);
+        }
+        match (written, id) {
+            (Some(name), _) => self.add_condition(name),
+            (None, Some(id)) => self.add_condition(id),
+            (None, None) => self.skip(
                 label,
                 format!("{} is not a condition Willis knows", c.code.describe()),
             ),
@@ -428,6 +497,12 @@ impl Mapper {
             return self.skip(
                 label,
                 format!("status is {st}; the medicine is not being taken"),
+            );
+        }
+        if let Some(st @ ("on-hold" | "unknown")) = s.status.as_deref() {
+            return self.skip(
+                label,
+                format!("status is {st}; not counted as a current medicine"),
             );
         }
         let is_iron = s.category.as_ref().is_some_and(|c| {
@@ -451,15 +526,24 @@ impl Mapper {
             .as_deref()
             .or(s.effective_period.as_ref().and_then(|p| p.start.as_deref()));
         let stopped_status = matches!(s.status.as_deref(), Some("stopped" | "completed"));
+        let period_end = s.effective_period.as_ref().and_then(|p| p.end.as_deref());
         let end = if stopped_status {
             // The period's end, or "stopped by" the day the statement was made.
-            match s.effective_period.as_ref().and_then(|p| p.end.as_deref()) {
-                Some(e) => Some(e),
-                None => s.date_asserted.as_deref(),
-            }
+            period_end.or(s.date_asserted.as_deref())
         } else {
-            None
+            // A course whose period ended before today is a stopped course,
+            // whatever the status says.
+            period_end.filter(|e| fhir_date(e).is_some_and(|d| d < self.today))
         };
+        if let (false, Some(e)) = (stopped_status, end) {
+            self.note(
+                label,
+                format!(
+                    "{name}: status is {} but the period ended {e}; read as stopped then",
+                    s.status.as_deref().unwrap_or("not given")
+                ),
+            );
+        }
         if stopped_status && end.is_none() {
             return self.skip(
                 label,
@@ -478,6 +562,24 @@ impl Mapper {
     fn request(&mut self, label: &str, r: &MedicationRequest, bundle: &Bundle) {
         if let Some(st @ ("entered-in-error" | "cancelled" | "draft")) = r.status.as_deref() {
             return self.skip(label, format!("status is {st}; not a medicine being taken"));
+        }
+        if let Some(st @ ("on-hold" | "unknown")) = r.status.as_deref() {
+            return self.skip(
+                label,
+                format!("status is {st}; not counted as a current medicine"),
+            );
+        }
+        match r.intent.as_deref().map(str::trim) {
+            None
+            | Some(
+                "order" | "original-order" | "reflex-order" | "filler-order" | "instance-order",
+            ) => {}
+            Some(i) => {
+                return self.skip(
+                    label,
+                    format!("intent is {i}; only an order is a medicine being taken"),
+                )
+            }
         }
         let Some(name) = self.medicine_name(
             label,
@@ -566,6 +668,103 @@ impl Mapper {
             }
         }
         self.out.record.medications.push(medicine);
+    }
+
+    /// A completed administration of IV iron is an infusion on its date;
+    /// any other medicine given once is not a course.
+    fn administration(&mut self, label: &str, a: &MedicationAdministration, bundle: &Bundle) {
+        match a.status.as_deref().map(str::trim) {
+            Some("completed") => {}
+            Some(st) => {
+                return self.skip(
+                    label,
+                    format!("status is {st}; only a completed administration is used"),
+                )
+            }
+            None => return self.skip(label, "no status; only a completed administration is used"),
+        }
+        let Some(name) = self.medicine_name(
+            label,
+            a.medication_codeable_concept.as_ref(),
+            a.medication_reference.as_ref(),
+            &a.contained,
+            bundle,
+        ) else {
+            return;
+        };
+        let written: Vec<&str> = a
+            .medication_codeable_concept
+            .iter()
+            .flat_map(|c| c.names())
+            .chain([name.as_str()])
+            .collect();
+        if !written.iter().any(|n| self.is_iv_iron(n)) {
+            return self.skip(
+                label,
+                format!("{name}: a single administration is not a course"),
+            );
+        }
+        let when = a
+            .effective_date_time
+            .as_deref()
+            .or(a.effective_period.as_ref().and_then(|p| p.start.as_deref()));
+        let Some(date) = when.and_then(fhir_date) else {
+            return self.skip(
+                label,
+                format!("{name}: an iron infusion with no full date ({when:?})"),
+            );
+        };
+        let dose = match a.dosage.as_ref().and_then(|d| d.dose.as_ref()) {
+            None => None,
+            Some(q) => {
+                let unit = q.code.as_deref().or(q.unit.as_deref()).map(str::trim);
+                match (q.value.filter(|v| v.is_finite()), unit) {
+                    (Some(v), Some("mg")) if q.comparator.is_none() => Some(v),
+                    _ => {
+                        self.skip(
+                            label,
+                            format!("{name}: the dose is left out (not a number of mg)"),
+                        );
+                        None
+                    }
+                }
+            }
+        };
+        let infusion = willis_core::IronTreatmentFile {
+            route: "iv".to_string(),
+            product: Some(name.clone()),
+            dose_mg: dose,
+            date: Some(date.format("%Y-%m-%d").to_string()),
+            ..Default::default()
+        };
+        self.apply(label, "iron infusion", |f| f.iron_treatments.push(infusion));
+    }
+
+    /// Whether a name is an intravenous iron product: by the catalogue, or by
+    /// the names of the products themselves.
+    fn is_iv_iron(&self, name: &str) -> bool {
+        const PRODUCTS: [&str; 14] = [
+            "carboxymaltose",
+            "ferinject",
+            "injectafer",
+            "iron sucrose",
+            "venofer",
+            "ferumoxytol",
+            "feraheme",
+            "derisomaltose",
+            "isomaltoside",
+            "monofer",
+            "iron dextran",
+            "infed",
+            "cosmofer",
+            "ferric gluconate",
+        ];
+        let lower = name.to_lowercase();
+        self.knowledge
+            .ingredients(name)
+            .iter()
+            .any(|(_, class)| class.id == "iv-iron")
+            || PRODUCTS.iter().any(|p| lower.contains(p))
     }
 
     /// The medicine's name: a name written in the resource (or its Medication)
