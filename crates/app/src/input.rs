@@ -31,6 +31,9 @@ pub struct Input {
     /// The Bundle's resources (or parts) that were not used, with why; empty
     /// for a record file.
     pub skipped: Vec<Skipped>,
+    /// What a Bundle held that was used with a caveat (a bound such as
+    /// ">1000" read as its number, a converted unit).
+    pub notes: Vec<Skipped>,
 }
 
 impl Input {
@@ -38,7 +41,7 @@ impl Input {
     /// EHR's result drawn this morning in a time zone ahead of the reader's
     /// must not sink the whole Bundle. (A record file's future dates stay
     /// errors: there they are typing mistakes for the person to fix.)
-    pub fn without_future(mut self, today: NaiveDate) -> Input {
+    fn without_future(mut self, today: NaiveDate) -> Input {
         if self.source != Source::Bundle {
             return self;
         }
@@ -105,31 +108,36 @@ impl Input {
 }
 
 /// Reads JSON text: a FHIR Bundle when its top-level `resourceType` says so,
-/// otherwise a record file (whose errors name the field).
-pub fn from_json(text: &str) -> Result<Input, RecordError> {
+/// otherwise a record file (whose errors name the field). `today` decides
+/// what in a Bundle is current (see [`Input::without_future`] and
+/// `willis_fhir::bundle_to_record_on`).
+pub fn from_json(text: &str, today: NaiveDate) -> Result<Input, RecordError> {
     if willis_fhir::is_bundle(text) {
         let bundle = willis_fhir::read_bundle(text).map_err(|e| RecordError::Invalid {
             path: "Bundle".to_string(),
             message: e.to_string(),
         })?;
-        let imported = willis_fhir::bundle_to_record(&bundle);
-        return Ok(Input {
+        let imported = willis_fhir::bundle_to_record_on(&bundle, today);
+        let input = Input {
             file: imported.record,
             source: Source::Bundle,
             skipped: imported.skipped,
-        });
+            notes: imported.notes,
+        };
+        return Ok(input.without_future(today));
     }
     Ok(Input {
         file: record_file_from_json(text)?,
         source: Source::Record,
         skipped: Vec::new(),
+        notes: Vec::new(),
     })
 }
 
 /// Reads a file: TOML when its name ends in `.toml` (a record file), JSON
 /// otherwise (a record file or a Bundle). Files over
 /// [`MAX_RECORD_BYTES`] are refused before they are read.
-pub fn from_path(path: &Path) -> Result<Input, RecordError> {
+pub fn from_path(path: &Path, today: NaiveDate) -> Result<Input, RecordError> {
     let io = |message: String| RecordError::Io {
         path: path.display().to_string(),
         message,
@@ -151,14 +159,19 @@ pub fn from_path(path: &Path) -> Result<Input, RecordError> {
             file: record_file_from_toml(&text)?,
             source: Source::Record,
             skipped: Vec::new(),
+            notes: Vec::new(),
         });
     }
-    from_json(&text)
+    from_json(&text, today)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn day(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
 
     const BUNDLE: &str = r#"{"resourceType": "Bundle", "type": "collection", "entry": [
         {"resource": {"resourceType": "Observation", "id": "f", "status": "final",
@@ -171,7 +184,7 @@ mod tests {
 
     #[test]
     fn a_bundle_is_recognised_by_its_content_and_what_it_skips_is_kept() {
-        let input = from_json(BUNDLE).unwrap();
+        let input = from_json(BUNDLE, day("2026-12-01")).unwrap();
         assert_eq!(input.source, Source::Bundle);
         assert_eq!(input.file.labs.len(), 1);
         assert_eq!(input.skipped.len(), 1);
@@ -180,20 +193,23 @@ mod tests {
 
     #[test]
     fn a_record_file_reads_as_before_and_its_errors_name_the_field() {
-        let input = from_json(r#"{"format": "willis-record/1"}"#).unwrap();
+        let today = day("2026-12-01");
+        let input = from_json(r#"{"format": "willis-record/1"}"#, today).unwrap();
         assert_eq!(input.source, Source::Record);
         assert!(input.skipped.is_empty());
-        let e = from_json(r#"{"format": "willis-record/1", "labs": [{"test": 3}]}"#).unwrap_err();
+        let e = from_json(
+            r#"{"format": "willis-record/1", "labs": [{"test": 3}]}"#,
+            today,
+        )
+        .unwrap_err();
         assert!(e.to_string().contains("labs[0]"), "{e}");
     }
 
     #[test]
     fn a_bundles_future_facts_are_skipped_and_a_record_files_are_left_to_refuse() {
-        let day = |s: &str| s.parse::<NaiveDate>().unwrap();
-        let input = from_json(BUNDLE).unwrap();
-        let kept = input.clone().without_future(day("2026-03-01"));
+        let kept = from_json(BUNDLE, day("2026-03-01")).unwrap();
         assert_eq!(kept.file.labs.len(), 1, "a result of today is used");
-        let early = input.without_future(day("2026-02-28"));
+        let early = from_json(BUNDLE, day("2026-02-28")).unwrap();
         assert!(early.file.labs.is_empty());
         assert!(early
             .skipped
@@ -201,15 +217,19 @@ mod tests {
             .any(|s| s.resource.contains("2026-03-01") && s.reason.contains("after today")));
         let record = from_json(
             r#"{"format": "willis-record/1", "labs": [{"test": "ferritin", "value": 30, "unit": "ng/mL", "date": "2030-01-01"}]}"#,
+            day("2026-01-01"),
         )
-        .unwrap()
-        .without_future(day("2026-01-01"));
+        .unwrap();
         assert_eq!(record.file.labs.len(), 1);
     }
 
     #[test]
     fn another_fhir_resource_is_not_taken_for_a_bundle() {
-        let e = from_json(r#"{"resourceType": "Patient", "id": "p"}"#).unwrap_err();
+        let e = from_json(
+            r#"{"resourceType": "Patient", "id": "p"}"#,
+            day("2026-12-01"),
+        )
+        .unwrap_err();
         assert!(e.to_string().contains("resourceType"), "{e}");
     }
 }

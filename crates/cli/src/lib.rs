@@ -163,8 +163,8 @@ pub fn record_and_date(
     let record = match file {
         Some(file) => {
             when.for_file()?;
-            let input = willis_app::input::from_path(file)?.without_future(today);
-            report_skipped(file, &input.skipped, &mut std::io::stderr())?;
+            let input = willis_app::input::from_path(file, today)?;
+            report_skipped(file, &input, &mut std::io::stderr())?;
             input
                 .file
                 .validate_on(willis_core::Knowledge::get(), today)?
@@ -174,22 +174,26 @@ pub fn record_and_date(
     Ok((record, as_of))
 }
 
-/// Lists, one per line, what a Bundle held that was not used.
+/// Lists, one per line, what a Bundle held that was not used, and what was
+/// used with a caveat.
 pub fn report_skipped(
     file: &Path,
-    skipped: &[willis_fhir::Skipped],
+    input: &willis_app::input::Input,
     out: &mut dyn Write,
 ) -> anyhow::Result<()> {
-    if !skipped.is_empty() {
+    if !input.skipped.is_empty() {
         writeln!(
             out,
             "{}: {} item(s) of the Bundle not used:",
             file.display(),
-            skipped.len()
+            input.skipped.len()
         )?;
     }
-    for s in skipped {
+    for s in &input.skipped {
         writeln!(out, "  not used: {}: {}", s.resource, s.reason)?;
+    }
+    for s in &input.notes {
+        writeln!(out, "  note: {}: {}", s.resource, s.reason)?;
     }
     Ok(())
 }

@@ -196,9 +196,8 @@ async fn assess_record(
         .map_err(|_| ApiError::new(StatusCode::BAD_REQUEST, "the body is not UTF-8 text"))?;
     let when = q.when(&web)?;
     let profile = q.profile()?;
-    let input = willis_app::input::from_json(text)
-        .map_err(|e| ApiError::invalid(e.to_string()))?
-        .without_future(web.today());
+    let input = willis_app::input::from_json(text, web.today())
+        .map_err(|e| ApiError::invalid(e.to_string()))?;
     let record = input
         .file
         .validate_on(Knowledge::get(), web.today())

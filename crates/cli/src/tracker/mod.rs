@@ -527,8 +527,8 @@ fn export_fhir(args: &DbArgs, file: Option<&Path>, out: &mut dyn Write) -> anyho
     let today = crate::clock::today()?;
     let record = match file {
         Some(path) => {
-            let input = willis_app::input::from_path(path)?.without_future(today);
-            crate::report_skipped(path, &input.skipped, &mut std::io::stderr())?;
+            let input = willis_app::input::from_path(path, today)?;
+            crate::report_skipped(path, &input, &mut std::io::stderr())?;
             // Only what plans: a file that does not validate is not exported.
             input
                 .file
@@ -630,7 +630,7 @@ fn import_record(
         now: willis_store::now(),
         today: crate::clock::today()?,
     };
-    let input = willis_app::input::from_path(file)?.without_future(clock.today);
+    let input = willis_app::input::from_path(file, clock.today)?;
     let session = Session::open(args)?;
     let person = session.person()?;
     let done = session.block(session.app.import_record(
@@ -680,6 +680,9 @@ fn import_record(
         for s in &input.skipped {
             writeln!(out, "  skipped: {}: {}", s.resource, s.reason)?;
         }
+    }
+    for s in &input.notes {
+        writeln!(out, "  note: {}: {}", s.resource, s.reason)?;
     }
     Ok(())
 }

@@ -18,7 +18,7 @@ pub fn assess_bundle(
     bundle: &Bundle,
     extra: &[MedicationFile],
 ) -> Result<(Record, Assessment), String> {
-    let mut file = willis_fhir::bundle_to_record(bundle).record;
+    let mut file = willis_fhir::bundle_to_record_on(bundle, web.today()).record;
     file.medications.extend(extra.iter().cloned());
     // `validate`, not `validate_on`: a fact the EHR dates after today (a time
     // zone ahead of ours) is not a typing mistake to refuse the whole chart

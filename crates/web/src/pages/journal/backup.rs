@@ -224,8 +224,8 @@ fn is_record(text: &str) -> bool {
 async fn import_record(web: &Web, c: &Caller, targets: &[Person], form: &PastedForm) -> Response {
     let text = form.backup.as_str();
     let clock = web.clock();
-    let input = match willis_app::input::from_json(text) {
-        Ok(i) => i.without_future(clock.today),
+    let input = match willis_app::input::from_json(text, clock.today) {
+        Ok(i) => i,
         Err(e) => return refused(c, targets, &e.to_string(), ""),
     };
     let into = form.into.as_deref().unwrap_or("new").trim();
@@ -258,7 +258,7 @@ async fn import_record(web: &Web, c: &Caller, targets: &[Person], form: &PastedF
             .map(|done| (person.clone(), done))
     };
     match result {
-        Ok((person, done)) => page(imported_record(c, &person, &done, &input.skipped)),
+        Ok((person, done)) => page(imported_record(c, &person, &done, &input)),
         Err(e @ (AppError::Invalid(_) | AppError::Journal(_))) => {
             refused(c, targets, &e.to_string(), "")
         }
@@ -276,8 +276,9 @@ fn imported_record(
     c: &Caller,
     person: &Person,
     done: &RecordImport,
-    skipped: &[willis_fhir::Skipped],
+    input: &willis_app::input::Input,
 ) -> maud::Markup {
+    let skipped = &input.skipped;
     layout(
         "Imported",
         Some(c),
@@ -303,6 +304,14 @@ fn imported_record(
                 p { "These parts of the Bundle were not used:" }
                 ul #import-skipped {
                     @for s in skipped {
+                        li { code { (s.resource) } ": " (s.reason) }
+                    }
+                }
+            }
+            @if !input.notes.is_empty() {
+                h2 { "Used with a caveat" }
+                ul #import-notes {
+                    @for s in &input.notes {
                         li { code { (s.resource) } ": " (s.reason) }
                     }
                 }
