@@ -53,7 +53,10 @@ async fn insecure() -> (Router, Guard) {
 /// A CDS Hooks request from `examples/fhir/cds-{name}` (the README's
 /// examples: what the README shows is what is tested).
 fn fixture(name: &str) -> Value {
-    let path = format!("{}/../../examples/fhir/cds-{name}", env!("CARGO_MANIFEST_DIR"));
+    let path = format!(
+        "{}/../../examples/fhir/cds-{name}",
+        env!("CARGO_MANIFEST_DIR")
+    );
     serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
 }
 
