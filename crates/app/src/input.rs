@@ -10,7 +10,7 @@
 use std::path::Path;
 
 use chrono::NaiveDate;
-use willis_core::parse::{record_file_from_json, record_file_from_toml, MAX_RECORD_BYTES};
+use willis_core::parse::{is_toml, read_text, record_file_from_json, record_file_from_toml};
 use willis_core::{RecordError, RecordFile};
 use willis_fhir::Skipped;
 
@@ -136,25 +136,10 @@ pub fn from_json(text: &str, today: NaiveDate) -> Result<Input, RecordError> {
 
 /// Reads a file: TOML when its name ends in `.toml` (a record file), JSON
 /// otherwise (a record file or a Bundle). Files over
-/// [`MAX_RECORD_BYTES`] are refused before they are read.
+/// [`willis_core::parse::MAX_RECORD_BYTES`] are refused before they are read.
 pub fn from_path(path: &Path, today: NaiveDate) -> Result<Input, RecordError> {
-    let io = |message: String| RecordError::Io {
-        path: path.display().to_string(),
-        message,
-    };
-    let size = std::fs::metadata(path)
-        .map_err(|e| io(e.to_string()))?
-        .len();
-    if size > MAX_RECORD_BYTES as u64 {
-        return Err(io(format!(
-            "the file is {size} bytes; records larger than {MAX_RECORD_BYTES} bytes are refused"
-        )));
-    }
-    let text = std::fs::read_to_string(path).map_err(|e| io(e.to_string()))?;
-    let is_toml = path
-        .extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("toml"));
-    if is_toml {
+    let text = read_text(path)?;
+    if is_toml(path) {
         return Ok(Input {
             file: record_file_from_toml(&text)?,
             source: Source::Record,

@@ -36,6 +36,23 @@ pub fn read_record_on(path: &Path, today: NaiveDate) -> Result<Record, RecordErr
 /// Reads a record file without validating it (size limit, JSON or TOML by the
 /// `.toml` extension, errors with the field path).
 pub fn read_record_file(path: &Path) -> Result<RecordFile, RecordError> {
+    let text = read_text(path)?;
+    if is_toml(path) {
+        record_file_from_toml(&text)
+    } else {
+        record_file_from_json(&text)
+    }
+}
+
+/// Whether a file is read as TOML: its name ends in `.toml`.
+pub fn is_toml(path: &Path) -> bool {
+    path.extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("toml"))
+}
+
+/// The text of a file that should hold a record, refused unread when it is
+/// larger than [`MAX_RECORD_BYTES`].
+pub fn read_text(path: &Path) -> Result<String, RecordError> {
     let io = |message: String| RecordError::Io {
         path: path.display().to_string(),
         message,
@@ -48,15 +65,7 @@ pub fn read_record_file(path: &Path) -> Result<RecordFile, RecordError> {
             "the file is {size} bytes; records larger than {MAX_RECORD_BYTES} bytes are refused"
         )));
     }
-    let text = std::fs::read_to_string(path).map_err(|e| io(e.to_string()))?;
-    let is_toml = path
-        .extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("toml"));
-    if is_toml {
-        record_file_from_toml(&text)
-    } else {
-        record_file_from_json(&text)
-    }
+    std::fs::read_to_string(path).map_err(|e| io(e.to_string()))
 }
 
 /// The unvalidated file, for adapters that edit a record before validating it.
