@@ -37,73 +37,24 @@ pub struct Input {
 }
 
 impl Input {
-    /// A Bundle's facts dated after `today` moved to [`Input::skipped`]: an
-    /// EHR's result drawn this morning in a time zone ahead of the reader's
-    /// must not sink the whole Bundle. (A record file's future dates stay
-    /// errors: there they are typing mistakes for the person to fix.)
-    fn without_future(mut self, today: NaiveDate) -> Input {
+    /// A Bundle's facts dated after `today` are left out, each listed in
+    /// `skipped` (see [`willis_fhir::Imported::leave_out_after`]).
+    fn without_future(self, today: NaiveDate) -> Input {
         if self.source != Source::Bundle {
             return self;
         }
-        let later = |date: &str| date.parse::<NaiveDate>().is_ok_and(|d| d > today);
-        let reason = |what: String| Skipped {
-            resource: what,
-            reason: format!("dated after today ({today}); not used until that day"),
-        };
-        let file = &mut self.file;
-        let skipped = &mut self.skipped;
-        file.labs.retain(|l| {
-            let keep = !later(&l.date);
-            if !keep {
-                skipped.push(reason(format!("{} result of {}", l.test, l.date)));
-            }
-            keep
-        });
-        file.diary.retain(|d| {
-            let keep = !later(&d.date);
-            if !keep {
-                skipped.push(reason(format!("diary night of {}", d.date)));
-            }
-            keep
-        });
-        file.medications.retain_mut(|m| {
-            if m.started.as_deref().is_some_and(later) {
-                skipped.push(reason(format!(
-                    "{} started {}",
-                    m.name,
-                    m.started.as_deref().unwrap_or("")
-                )));
-                return false;
-            }
-            if let Some(stop) = m.stopped.take_if(|s| later(s)) {
-                skipped.push(reason(format!(
-                    "the planned stop of {} on {stop} (still taken)",
-                    m.name
-                )));
-            }
-            true
-        });
-        file.iron_treatments.retain(|t| {
-            let first = t.date.as_deref().or(t.started.as_deref());
-            let keep = !first.is_some_and(later);
-            if !keep {
-                skipped.push(reason(format!("iron treatment of {}", first.unwrap_or(""))));
-            }
-            keep
-        });
-        for t in &mut file.iron_treatments {
-            if let Some(stop) = t.stopped.take_if(|s| later(s)) {
-                skipped.push(reason(format!(
-                    "the planned end of an iron course on {stop}"
-                )));
-            }
+        let imported = willis_fhir::Imported {
+            record: self.file,
+            skipped: self.skipped,
+            notes: self.notes,
         }
-        if let Some(p) = file.patient.as_mut() {
-            if let Some(birth) = p.birth_date.take_if(|b| later(b)) {
-                skipped.push(reason(format!("the birth date {birth}")));
-            }
+        .leave_out_after(today);
+        Input {
+            file: imported.record,
+            source: self.source,
+            skipped: imported.skipped,
+            notes: imported.notes,
         }
-        self
     }
 }
 

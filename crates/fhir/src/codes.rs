@@ -10,24 +10,40 @@
 
 use willis_core::units::LabTest;
 
+/// Every LOINC code read as a lab test, with its test. [`loinc_test`] reads
+/// this table, and the population screen's cheap pre-filter skips any
+/// Observation that names none of these codes (nor [`LOINC_PERSON`]'s, nor the
+/// Willis code system) before parsing it.
+pub const LOINC_TESTS: &[(&str, LabTest)] = &[
+    ("2276-4", LabTest::Ferritin),
+    ("2502-3", LabTest::Tsat),
+    ("2498-4", LabTest::Iron),
+    ("2500-7", LabTest::Tibc),
+    ("3034-6", LabTest::Transferrin),
+    ("718-7", LabTest::Hemoglobin),
+    ("1988-5", LabTest::Crp),
+    ("30522-7", LabTest::Crp),
+    ("62292-8", LabTest::VitaminD),
+    ("1989-3", LabTest::VitaminD),
+    ("14635-7", LabTest::VitaminD),
+    ("2132-9", LabTest::VitaminB12),
+    ("2284-8", LabTest::Folate),
+    ("2777-1", LabTest::Phosphate),
+    ("2160-0", LabTest::Creatinine),
+    ("33914-3", LabTest::Egfr),
+    ("48642-3", LabTest::Egfr),
+    ("48643-1", LabTest::Egfr),
+    ("62238-1", LabTest::Egfr),
+    ("98979-8", LabTest::Egfr),
+];
+
 /// The lab test for a LOINC code.
 pub fn loinc_test(code: &str) -> Option<LabTest> {
-    Some(match code.trim() {
-        "2276-4" => LabTest::Ferritin,
-        "2502-3" => LabTest::Tsat,
-        "2498-4" => LabTest::Iron,
-        "2500-7" => LabTest::Tibc,
-        "3034-6" => LabTest::Transferrin,
-        "718-7" => LabTest::Hemoglobin,
-        "1988-5" | "30522-7" => LabTest::Crp,
-        "62292-8" | "1989-3" | "14635-7" => LabTest::VitaminD,
-        "2132-9" => LabTest::VitaminB12,
-        "2284-8" => LabTest::Folate,
-        "2777-1" => LabTest::Phosphate,
-        "2160-0" => LabTest::Creatinine,
-        "33914-3" | "48642-3" | "48643-1" | "62238-1" | "98979-8" => LabTest::Egfr,
-        _ => return None,
-    })
+    let code = code.trim();
+    LOINC_TESTS
+        .iter()
+        .find(|(c, _)| *c == code)
+        .map(|(_, test)| *test)
 }
 
 /// The catalogue condition id for a SNOMED CT concept.
@@ -305,16 +321,25 @@ pub const LOINC_PREGNANCY_STATUS: &str = "82810-3";
 /// LOINC 29463-7 "Body weight", the code Willis writes for `weight_kg`.
 pub const LOINC_BODY_WEIGHT: &str = "29463-7";
 
+/// Every LOINC code read as a fact about the person (see [`LOINC_TESTS`]).
+pub const LOINC_PERSON: &[(&str, PersonCode)] = &[
+    (LOINC_PREGNANCY_STATUS, PersonCode::PregnancyStatus),
+    // From memory (verify): Gestational age in weeks / Estimated / Gestational age.
+    ("49051-6", PersonCode::GestationalAge),
+    ("11884-4", PersonCode::GestationalAge),
+    ("18185-9", PersonCode::GestationalAge),
+    // Body weight; Body weight Measured (from memory, verify 3141-9).
+    (LOINC_BODY_WEIGHT, PersonCode::BodyWeight),
+    ("3141-9", PersonCode::BodyWeight),
+];
+
 /// The person-level meaning of a LOINC code, if any.
 pub fn loinc_person(code: &str) -> Option<PersonCode> {
-    Some(match code.trim() {
-        LOINC_PREGNANCY_STATUS => PersonCode::PregnancyStatus,
-        // From memory (verify): Gestational age in weeks / Estimated / Gestational age.
-        "49051-6" | "11884-4" | "18185-9" => PersonCode::GestationalAge,
-        // Body weight; Body weight Measured (from memory, verify 3141-9).
-        LOINC_BODY_WEIGHT | "3141-9" => PersonCode::BodyWeight,
-        _ => return None,
-    })
+    let code = code.trim();
+    LOINC_PERSON
+        .iter()
+        .find(|(c, _)| *c == code)
+        .map(|(_, what)| *what)
 }
 
 /// SNOMED CT 77386006, written as the positive answer to 82810-3.

@@ -1,5 +1,6 @@
 //! Bundle → `willis-record/1`.
 
+mod as_of;
 mod extra;
 mod labs;
 

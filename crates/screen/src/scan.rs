@@ -1,0 +1,299 @@
+//! The first look at a line: what kind of resource it is and whose, found
+//! without building the resource.
+//!
+//! Most lines of a Bulk Data export are of no use to the plan (encounters,
+//! vital signs, immunisations). They are recognised by a scan for a few
+//! strings and skipped without a full parse:
+//! - a resource type no rule reads (anything but `Patient`, `Observation`,
+//!   `Condition`, `MedicationStatement`, `MedicationRequest`,
+//!   `MedicationAdministration`) is skipped on its `"resourceType"` alone;
+//! - an Observation that names none of the codes the FHIR mapping reads
+//!   ([`willis_fhir::codes::LOINC_TESTS`], [`willis_fhir::codes::LOINC_PERSON`],
+//!   the Willis code system) is skipped: the mapping would skip it too.
+//!
+//! The lines that remain are parsed into a small head (type, id, subject),
+//! which checks the whole line is JSON, and keyed by patient. A Condition line
+//! that could be restless legs syndrome carries a hint, so that the second
+//! pass assesses only the patients who may have RLS; the hint is a superset
+//! (any mention of the codes or names the catalogue knows for RLS), and the
+//! assessment decides.
+
+use std::sync::LazyLock;
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use serde::Deserialize;
+use willis_fhir::codes::{LOINC_PERSON, LOINC_TESTS};
+
+/// A resource type the plan reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Kind {
+    Patient,
+    Observation,
+    Condition,
+    MedicationStatement,
+    MedicationRequest,
+    MedicationAdministration,
+}
+
+impl Kind {
+    fn of(resource_type: &str) -> Option<Kind> {
+        Some(match resource_type {
+            "Patient" => Kind::Patient,
+            "Observation" => Kind::Observation,
+            "Condition" => Kind::Condition,
+            "MedicationStatement" => Kind::MedicationStatement,
+            "MedicationRequest" => Kind::MedicationRequest,
+            "MedicationAdministration" => Kind::MedicationAdministration,
+            _ => return None,
+        })
+    }
+}
+
+/// Why a line was passed over without being used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Skip {
+    /// A resource type no rule reads.
+    OtherType,
+    /// An Observation with none of the codes the mapping reads.
+    UnreadObservation,
+    /// An `OperationOutcome` (the export's own messages).
+    OperationOutcome,
+    /// A resource of a type the plan reads with no reference to a patient.
+    NoPatient,
+}
+
+/// What a line is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Line {
+    /// Empty, or only white space.
+    Blank,
+    Skip(Skip),
+    /// Not a FHIR resource in JSON: why.
+    Malformed(String),
+    Keep {
+        kind: Kind,
+        /// The patient's id: `Patient.id`, or the id in `subject.reference`
+        /// (`Patient/123` → `123`).
+        patient: String,
+        /// A Condition that may be restless legs syndrome.
+        rls_hint: bool,
+    },
+}
+
+/// The longest line the screen reads (a resource of 16 MiB is not a
+/// patient's lab result; such a line is malformed).
+pub const MAX_LINE_BYTES: usize = 16 * 1024 * 1024;
+
+/// Classifies one line of NDJSON (without its newline).
+pub fn classify(line: &[u8]) -> Line {
+    let line = line.trim_ascii();
+    if line.is_empty() {
+        return Line::Blank;
+    }
+    if line.len() > MAX_LINE_BYTES {
+        return Line::Malformed(format!(
+            "the line is {} bytes long; a resource may have at most {MAX_LINE_BYTES}",
+            line.len()
+        ));
+    }
+    if line.first() != Some(&b'{') || line.last() != Some(&b'}') {
+        return Line::Malformed("not a JSON object (one resource per line)".to_string());
+    }
+    let Some(resource_type) = resource_type(line) else {
+        return Line::Malformed("no \"resourceType\"".to_string());
+    };
+    let Some(kind) = std::str::from_utf8(resource_type).ok().and_then(Kind::of) else {
+        return Line::Skip(if resource_type == b"OperationOutcome" as &[u8] {
+            Skip::OperationOutcome
+        } else {
+            Skip::OtherType
+        });
+    };
+    if kind == Kind::Observation && !OBSERVATION_CODES.is_match(line) {
+        return Line::Skip(Skip::UnreadObservation);
+    }
+    let head: Head = match serde_json::from_slice(line) {
+        Ok(head) => head,
+        Err(e) => return Line::Malformed(format!("not valid JSON: {e}")),
+    };
+    // The scan found the first "resourceType"; the parse knows the top-level
+    // one (a contained resource could come first).
+    let Some(kind) = Kind::of(&head.resource_type) else {
+        return Line::Skip(Skip::OtherType);
+    };
+    let patient = if kind == Kind::Patient {
+        head.id.map(|id| id.trim().to_string())
+    } else {
+        head.subject
+            .and_then(|s| s.reference)
+            .and_then(|r| patient_id(&r).map(str::to_string))
+    };
+    match patient.filter(|p| !p.is_empty()) {
+        Some(patient) => Line::Keep {
+            kind,
+            patient,
+            rls_hint: kind == Kind::Condition && RLS_HINTS.is_match(line),
+        },
+        None if kind == Kind::Patient => Line::Malformed("a Patient without an id".to_string()),
+        None => Line::Skip(Skip::NoPatient),
+    }
+}
+
+/// The patient id in a reference: `Patient/123`, `https://ehr/fhir/Patient/123/_history/2`
+/// → `123`; any other reference (`urn:uuid:…`) as it is. `None` when empty.
+pub fn patient_id(reference: &str) -> Option<&str> {
+    let r = reference.trim();
+    let r = r.split("/_history").next().unwrap_or(r);
+    let id = match r.rfind("Patient/") {
+        Some(i) => &r[i + "Patient/".len()..],
+        None => r,
+    };
+    let id = id.trim_end_matches('/');
+    (!id.is_empty()).then_some(id)
+}
+
+#[derive(Deserialize)]
+struct Head {
+    #[serde(rename = "resourceType")]
+    resource_type: String,
+    #[serde(default)]
+    id: Option<String>,
+    #[serde(default)]
+    subject: Option<Subject>,
+}
+
+#[derive(Deserialize)]
+struct Subject {
+    #[serde(default)]
+    reference: Option<String>,
+}
+
+/// The value of the first `"resourceType"` key, when it is a plain string.
+fn resource_type(line: &[u8]) -> Option<&[u8]> {
+    const KEY: &[u8] = b"\"resourceType\"";
+    let at = memchr::memmem::find(line, KEY)? + KEY.len();
+    let rest = line[at..].trim_ascii_start().strip_prefix(b":")?;
+    let rest = rest.trim_ascii_start().strip_prefix(b"\"")?;
+    let end = memchr::memchr2(b'"', b'\\', rest)?;
+    (rest[end] == b'"').then(|| &rest[..end])
+}
+
+/// Every code an Observation must name for the mapping to read it.
+static OBSERVATION_CODES: LazyLock<AhoCorasick> = LazyLock::new(|| {
+    let codes = LOINC_TESTS
+        .iter()
+        .map(|(code, _)| *code)
+        .chain(LOINC_PERSON.iter().map(|(code, _)| *code))
+        .chain([willis_fhir::system::WILLIS]);
+    AhoCorasick::new(codes).expect("the code list builds a matcher")
+});
+
+/// What a Condition about RLS contains: its codes, and the words of every
+/// name the catalogue knows for it ("RLS", "Willis-Ekbom", "restless legs").
+pub const RLS_HINT_WORDS: &[&str] = &["restless", "rls", "ekbom", "32914008", "g25.81", "g2581"];
+
+static RLS_HINTS: LazyLock<AhoCorasick> = LazyLock::new(|| {
+    AhoCorasickBuilder::new()
+        .ascii_case_insensitive(true)
+        .match_kind(MatchKind::LeftmostFirst)
+        .build(RLS_HINT_WORDS)
+        .expect("the hint list builds a matcher")
+});
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn keep(line: &str) -> (Kind, String, bool) {
+        match classify(line.as_bytes()) {
+            Line::Keep {
+                kind,
+                patient,
+                rls_hint,
+            } => (kind, patient, rls_hint),
+            other => panic!("{line}: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_ferritin_is_kept_under_its_patient() {
+        let line = r#"{"resourceType":"Observation","id":"o1","status":"final","code":{"coding":[{"system":"http://loinc.org","code":"2276-4"}]},"subject":{"reference":"Patient/p-7"},"valueQuantity":{"value":40,"unit":"ng/mL"}}"#;
+        assert_eq!(keep(line), (Kind::Observation, "p-7".to_string(), false));
+    }
+
+    #[test]
+    fn vital_signs_and_other_types_are_skipped_without_a_parse() {
+        let bp = r#"{"resourceType":"Observation","code":{"coding":[{"system":"http://loinc.org","code":"85354-9"}]},"subject":{"reference":"Patient/1"}}"#;
+        assert_eq!(classify(bp.as_bytes()), Line::Skip(Skip::UnreadObservation));
+        // Broken JSON after the type is not even looked at.
+        let enc = r#"{"resourceType": "Encounter", "subject": {"#;
+        assert!(matches!(classify(enc.as_bytes()), Line::Malformed(_)));
+        let enc = r#"{"resourceType": "Encounter", "subject": {}}"#;
+        assert_eq!(classify(enc.as_bytes()), Line::Skip(Skip::OtherType));
+        let oo = r#"{"resourceType":"OperationOutcome","issue":[]}"#;
+        assert_eq!(classify(oo.as_bytes()), Line::Skip(Skip::OperationOutcome));
+    }
+
+    #[test]
+    fn a_patient_is_keyed_by_its_id_and_conditions_carry_the_rls_hint() {
+        assert_eq!(
+            keep(r#"{"resourceType":"Patient","id":"abc","gender":"female"}"#),
+            (Kind::Patient, "abc".to_string(), false)
+        );
+        let rls = r#"{"resourceType":"Condition","code":{"coding":[{"system":"http://hl7.org/fhir/sid/icd-10-cm","code":"G25.81"}]},"subject":{"reference":"https://ehr.example/fhir/Patient/abc/_history/3"}}"#;
+        assert_eq!(keep(rls), (Kind::Condition, "abc".to_string(), true));
+        let htn = r#"{"resourceType":"Condition","code":{"text":"Hypertension"},"subject":{"reference":"Patient/abc"}}"#;
+        assert_eq!(keep(htn), (Kind::Condition, "abc".to_string(), false));
+    }
+
+    #[test]
+    fn broken_lines_say_what_is_wrong() {
+        for (line, says) in [
+            ("[1,2]", "not a JSON object"),
+            ("\"text\"", "not a JSON object"),
+            ("{}", "no \"resourceType\""),
+            (r#"{"resourceType":"Patient"}"#, "without an id"),
+            (
+                r#"{"resourceType":"Observation","code":{"coding":[{"code":"2276-4"}]},"subject":}"#,
+                "not valid JSON",
+            ),
+        ] {
+            match classify(line.as_bytes()) {
+                Line::Malformed(why) => assert!(why.contains(says), "{line}: {why}"),
+                other => panic!("{line}: {other:?}"),
+            }
+        }
+        assert_eq!(classify(b"  \r"), Line::Blank);
+        let orphan = r#"{"resourceType":"Condition","code":{"text":"RLS"}}"#;
+        assert_eq!(classify(orphan.as_bytes()), Line::Skip(Skip::NoPatient));
+    }
+
+    #[test]
+    fn references_give_the_patient_id() {
+        assert_eq!(patient_id("Patient/1"), Some("1"));
+        assert_eq!(patient_id(" Patient/1/_history/2 "), Some("1"));
+        assert_eq!(patient_id("urn:uuid:42"), Some("urn:uuid:42"));
+        assert_eq!(patient_id("Patient/"), None);
+        assert_eq!(patient_id(""), None);
+    }
+
+    /// The hint must never miss a name the catalogue reads as RLS.
+    #[test]
+    fn every_name_the_catalogue_knows_for_rls_carries_the_hint() {
+        let knowledge = willis_core::Knowledge::get();
+        let names = knowledge
+            .conditions
+            .iter()
+            .filter(|c| c.role == willis_core::knowledge::ConditionRole::RestlessLegs)
+            .flat_map(|c| {
+                std::iter::once(c.id.clone())
+                    .chain(std::iter::once(c.label.clone()))
+                    .chain(c.aliases.iter().cloned())
+            })
+            .collect::<Vec<_>>();
+        assert!(names.len() > 3, "{names:?}");
+        for name in names {
+            assert!(RLS_HINTS.is_match(&name), "{name}");
+        }
+    }
+}
