@@ -5,6 +5,7 @@ pub mod check;
 pub mod clock;
 pub mod letter;
 pub mod remind;
+pub mod screen;
 pub mod serve;
 pub mod text;
 pub mod tracker;
@@ -95,6 +96,10 @@ pub enum Command {
     /// The web app and its JSON API, for you and the people you share with:
     /// `willis serve`, then open http://127.0.0.1:8080.
     Serve(serve::ServeArgs),
+    /// Screen a FHIR Bulk Data export (NDJSON files, plain or gzip) for every
+    /// patient with RLS: one report row each (plan ids, iron, first step) and
+    /// a summary with the quality measures.
+    Screen(screen::ScreenArgs),
     /// The people whose journals you keep (yourself, a child, a parent).
     Person {
         #[command(subcommand)]
@@ -218,6 +223,7 @@ pub fn run(cli: Cli, out: &mut dyn Write, colour: bool) -> anyhow::Result<()> {
         Command::Letter(args) => letter::run(args, &cli.db, out),
         Command::Remind(args) => remind::run(args, &cli.db, out),
         Command::Serve(args) => serve::run(args, &cli.db),
+        Command::Screen(args) => screen::run(args, out),
     }
 }
 

@@ -422,13 +422,10 @@ fn partition_worker(
             r.recv()
         };
         let Ok(chunk) = chunk else { break };
-        let mut line_no = chunk.first_line;
         let mut patients = 0u64;
         // A chunk ends with a newline, except a file's last line may not.
         let body = chunk.data.strip_suffix(b"\n").unwrap_or(&chunk.data);
-        for line in body.split(|b| *b == b'\n') {
-            let this = line_no;
-            line_no += 1;
+        for (this, line) in (chunk.first_line..).zip(body.split(|b| *b == b'\n')) {
             out.lines += 1;
             match classify(line) {
                 Line::Blank => out.skipped.blank += 1,
@@ -512,6 +509,8 @@ struct Pass2 {
     totals: Totals,
 }
 
+type BucketOutcome = Result<BucketResult, ScreenError>;
+
 struct BucketResult {
     patients: u64,
     rows: Vec<Row>,
@@ -531,7 +530,7 @@ fn assess_buckets(
     write: &mut dyn FnMut(&Row) -> io::Result<()>,
 ) -> Result<Pass2, ScreenError> {
     let next = AtomicUsize::new(0);
-    let (send, receive) = sync_channel::<(usize, Result<BucketResult, ScreenError>)>(jobs * 2);
+    let (send, receive) = sync_channel::<(usize, BucketOutcome)>(jobs * 2);
     std::thread::scope(|s| {
         for _ in 0..jobs {
             let send = send.clone();
@@ -614,7 +613,7 @@ fn assess_bucket(
     };
     let mut patients: HashSet<&[u8]> = HashSet::new();
     let mut candidates: HashSet<&[u8]> = HashSet::new();
-    for (tag, patient, ..) in lines() {
+    for BucketLine { tag, patient, .. } in lines() {
         match tag {
             b'P' => {
                 patients.insert(patient);
@@ -625,13 +624,10 @@ fn assess_bucket(
             _ => {}
         }
     }
-    let mut by_patient: BTreeMap<&[u8], Vec<(u32, u64, &[u8])>> = BTreeMap::new();
-    for (_, patient, file, line_no, json) in lines() {
-        if candidates.contains(patient) {
-            by_patient
-                .entry(patient)
-                .or_default()
-                .push((file, line_no, json));
+    let mut by_patient: BTreeMap<&[u8], Vec<BucketLine>> = BTreeMap::new();
+    for line in lines() {
+        if candidates.contains(line.patient) {
+            by_patient.entry(line.patient).or_default().push(line);
         }
     }
     let mut result = BucketResult {
@@ -644,7 +640,13 @@ fn assess_bucket(
     };
     for (patient, resources) in by_patient {
         let mut entry = Vec::with_capacity(resources.len());
-        for (file, line_no, json) in resources {
+        for BucketLine {
+            file,
+            line: line_no,
+            json,
+            ..
+        } in resources
+        {
             match serde_json::from_slice::<Resource>(json) {
                 Ok(resource) => entry.push(BundleEntry {
                     full_url: None,
@@ -679,12 +681,28 @@ fn assess_bucket(
     Ok(result)
 }
 
-/// A bucket line's fields: tag, patient, file index, line number, JSON.
-fn bucket_fields(line: &[u8]) -> Option<(u8, &[u8], u32, u64, &[u8])> {
+/// A line of a bucket file: `tag \t patient \t file \t line \t json`.
+struct BucketLine<'a> {
+    /// `P` a Patient, `R` a Condition that may be RLS, `L` anything else.
+    tag: u8,
+    patient: &'a [u8],
+    /// Index of the input file, and the line's number in it.
+    file: u32,
+    line: u64,
+    json: &'a [u8],
+}
+
+fn bucket_fields(line: &[u8]) -> Option<BucketLine<'_>> {
     let mut parts = line.splitn(5, |b| *b == b'\t');
     let tag = *parts.next()?.first()?;
     let patient = parts.next()?;
     let file = std::str::from_utf8(parts.next()?).ok()?.parse().ok()?;
     let line_no = std::str::from_utf8(parts.next()?).ok()?.parse().ok()?;
-    Some((tag, patient, file, line_no, parts.next()?))
+    Some(BucketLine {
+        tag,
+        patient,
+        file,
+        line: line_no,
+        json: parts.next()?,
+    })
 }

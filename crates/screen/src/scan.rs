@@ -96,8 +96,14 @@ pub fn classify(line: &[u8]) -> Line {
             line.len()
         ));
     }
-    if line.first() != Some(&b'{') || line.last() != Some(&b'}') {
+    if line.first() != Some(&b'{') {
         return Line::Malformed("not a JSON object (one resource per line)".to_string());
+    }
+    if line.last() != Some(&b'}') {
+        return Line::Malformed(
+            "the JSON object does not end on this line (cut short, or written over several lines)"
+                .to_string(),
+        );
     }
     let Some(resource_type) = resource_type(line) else {
         return Line::Malformed("no \"resourceType\"".to_string());
