@@ -7,6 +7,7 @@ pub mod letter;
 pub mod remind;
 pub mod screen;
 pub mod serve;
+pub mod synth;
 pub mod text;
 pub mod tracker;
 
@@ -100,6 +101,9 @@ pub enum Command {
     /// patient with RLS: one report row each (plan ids, iron, first step) and
     /// a summary with the quality measures.
     Screen(screen::ScreenArgs),
+    /// Write deterministic synthetic FHIR Bulk Data (NDJSON per resource
+    /// type and a manifest), for demos and benchmarks of `willis screen`.
+    Synth(synth::SynthArgs),
     /// The people whose journals you keep (yourself, a child, a parent).
     Person {
         #[command(subcommand)]
@@ -224,6 +228,7 @@ pub fn run(cli: Cli, out: &mut dyn Write, colour: bool) -> anyhow::Result<()> {
         Command::Remind(args) => remind::run(args, &cli.db, out),
         Command::Serve(args) => serve::run(args, &cli.db),
         Command::Screen(args) => screen::run(args, out),
+        Command::Synth(args) => synth::run(args, out),
     }
 }
 

@@ -309,7 +309,10 @@ fn read_chunks(
             data.reserve(CHUNK_BYTES + 64 * 1024);
             let start = data.len();
             let mut eof = false;
-            while data.len() < CHUNK_BYTES {
+            // Read at least a little more than what was carried over (a long
+            // line is carried until its end is found).
+            let target = CHUNK_BYTES.max(start + (256 << 10));
+            while data.len() < target {
                 let len = data.len();
                 data.resize(len + 256 * 1024, 0);
                 let n = loop {
@@ -662,7 +665,10 @@ fn assess_bucket(
         let patient = String::from_utf8_lossy(patient).into_owned();
         match screen_resources(entry, opts.as_of, opts.profile) {
             Ok(Some(screened)) => {
-                for id in &screened.row.ids {
+                // A plan can hold an id more than once (one warning per
+                // medicine): count the patient once.
+                let ids: HashSet<&String> = screened.row.ids.iter().collect();
+                for id in ids {
                     *result.ids.entry(id.clone()).or_default() += 1;
                 }
                 result.totals.add(&screened.measures);
