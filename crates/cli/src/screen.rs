@@ -137,7 +137,7 @@ pub fn run(args: &ScreenArgs, out: &mut dyn Write) -> anyhow::Result<()> {
 /// The report writer.
 enum Report<W: Write> {
     Ndjson(W),
-    Csv(csv::Writer<W>),
+    Csv(Box<csv::Writer<W>>),
 }
 
 impl<W: Write> Report<W> {
@@ -147,7 +147,7 @@ impl<W: Write> Report<W> {
             ReportFormat::Csv => {
                 let mut csv = csv::Writer::from_writer(w);
                 csv.write_record(CSV_HEADER)?;
-                Report::Csv(csv)
+                Report::Csv(Box::new(csv))
             }
         })
     }

@@ -13,7 +13,7 @@ use crate::SynthError;
 /// Where the lines of one file go.
 enum Sink {
     Plain(BufWriter<File>),
-    Gzip(GzEncoder<BufWriter<File>>),
+    Gzip(Box<GzEncoder<BufWriter<File>>>),
 }
 
 impl Sink {
@@ -109,7 +109,7 @@ impl TypeFiles {
         let file = File::create_new(&path).map_err(|e| SynthError::io(&path, e))?;
         let buffered = BufWriter::with_capacity(1 << 18, file);
         let sink = if self.gzip {
-            Sink::Gzip(GzEncoder::new(buffered, Compression::fast()))
+            Sink::Gzip(Box::new(GzEncoder::new(buffered, Compression::fast())))
         } else {
             Sink::Plain(buffered)
         };
