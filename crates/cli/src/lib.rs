@@ -172,7 +172,9 @@ pub fn record_and_date(
     let record = match file {
         Some(file) => {
             when.for_file()?;
-            let input = willis_app::input::from_path(file, today)?;
+            // A Bundle's facts dated after the plan's day are left out (a
+            // record file's are kept for `assess` to leave out).
+            let input = willis_app::input::from_path(file, as_of.min(today))?;
             report_skipped(file, &input, &mut std::io::stderr())?;
             input
                 .file

@@ -406,7 +406,13 @@ pub fn lookup_key(name: &str) -> String {
     name.chars()
         .filter(|c| !matches!(c, '®' | '™'))
         .flat_map(char::to_lowercase)
-        .map(|c| if c == '_' || c == '/' { '-' } else { c })
+        .map(|c| {
+            if matches!(c, '_' | '/' | '\u{2010}'..='\u{2015}') {
+                '-'
+            } else {
+                c
+            }
+        })
         .collect::<String>()
         .split(|c: char| c.is_whitespace() || c == '-')
         .filter(|w| !w.is_empty())

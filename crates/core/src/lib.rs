@@ -16,7 +16,7 @@ pub mod record;
 pub mod units;
 mod wire;
 
-pub use assess::{assess, iron_given, IronGiven};
+pub use assess::{assess, iron_given, other_disease_for, IronGiven};
 pub use assessment::{
     Assessment, Category, DiagnosisStatus, Group, Level, OralSchedule, Pathway, RecId,
     ScheduleItem, Step, Timing, Warning,

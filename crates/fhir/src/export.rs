@@ -186,6 +186,7 @@ fn patient(p: Option<&PatientFile>) -> Patient {
         id: None,
         gender: gender.map(str::to_string),
         birth_date: p.birth_date.clone(),
+        ..Patient::default()
     }
 }
 

@@ -175,6 +175,24 @@ pub struct Patient {
     /// FHIR `date`: `YYYY`, `YYYY-MM` or `YYYY-MM-DD`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub birth_date: Option<String>,
+    /// `deceasedBoolean`; read (the population screen leaves out the dead),
+    /// never written.
+    #[serde(skip_serializing)]
+    pub deceased_boolean: Option<bool>,
+    /// `deceasedDateTime`; read, never written.
+    #[serde(skip_serializing)]
+    pub deceased_date_time: Option<String>,
+}
+
+impl Patient {
+    /// Recorded as deceased on or before `day` (a death dated later is not
+    /// known on `day`).
+    pub fn deceased_on(&self, day: chrono::NaiveDate) -> bool {
+        match &self.deceased_date_time {
+            Some(when) => crate::map::fhir_date(when).is_none_or(|d| d <= day),
+            None => self.deceased_boolean == Some(true),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

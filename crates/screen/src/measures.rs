@@ -12,8 +12,9 @@
 use chrono::NaiveDate;
 use serde::Serialize;
 use willis_core::knowledge::Effect;
+use willis_core::record::Medication;
 use willis_core::units::LabTest;
-use willis_core::{iron_given, Assessment, Record};
+use willis_core::{iron_given, other_disease_for, Assessment, Knowledge, Record};
 
 /// A measure's definition.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -32,34 +33,33 @@ pub struct Measure {
 /// about 8 % a year, 20 % after a mean of 2.7 years (Allen 2011, FACTS.md 5.2).
 pub const LONG_DOPAMINERGIC_DAYS: i64 = 2 * 365;
 
-/// Iron given this recently counts as given "despite" overload.
+/// "The past year" of the measures: a ferritin, iron given.
 pub const RECENT_IRON_DAYS: i64 = 365;
 
 /// Every measure, in the order of [`Hits`].
 pub const MEASURES: [Measure; 6] = [
     Measure {
         id: "iron-status-not-assessed",
-        title: "no iron panel (ferritin and TSAT) recent enough to act on",
+        title: "no ferritin result in the past year",
         denominator: "patients with RLS",
         sources: &["aasm-2024", "irlssg-2018"],
     },
     Measure {
         id: "low-iron-untreated",
-        title: "iron is indicated and none was ever recorded (oral or IV)",
-        denominator:
-            "patients with RLS whose plan indicates iron (iron.oral, iron.iv, iron.iv-repeat)",
+        title: "iron is indicated and none was given in the past year (oral or IV)",
+        denominator: "patients with RLS whose plan indicates iron (iron.oral, iron.iv, iron.iv-repeat)",
         sources: &["aasm-2024", "irlssg-2018"],
     },
     Measure {
         id: "iron-despite-overload",
-        title: "iron taken now or infused in the last year despite iron overload",
+        title: "oral iron taken now, or IV iron given on or after the panel that showed overload",
         denominator: "patients with RLS and iron overload (warn.iron-overload)",
         sources: &["irlssg-2018"],
     },
     Measure {
         id: "dopaminergic-augmentation-or-long-use",
-        title: "augmentation suspected, or a dopaminergic drug taken for 2 years or more",
-        denominator: "patients with RLS taking a dopamine agonist or levodopa",
+        title: "augmentation suspected, or dopaminergic treatment for 2 years or more",
+        denominator: "patients with RLS taking a dopamine agonist or levodopa for RLS (not for Parkinson's disease or a prolactinoma)",
         sources: &["allen-2011", "silber-2018", "aasm-2024"],
     },
     Measure {
@@ -70,8 +70,8 @@ pub const MEASURES: [Measure; 6] = [
     },
     Measure {
         id: "iv-iron-repeated-without-phosphate",
-        title: "IV iron given more than once and no phosphate result since the first infusion",
-        denominator: "patients with RLS given IV iron more than once",
+        title: "no phosphate result since the first ferric carboxymaltose infusion",
+        denominator: "patients with RLS given IV iron on two or more days, ferric carboxymaltose at least once",
         sources: &["wolf-2020", "ferinject-label"],
     },
 ];
@@ -83,35 +83,64 @@ pub struct Hits(pub [(bool, bool); MEASURES.len()]);
 impl Hits {
     /// The measures for one patient with RLS.
     pub fn of(record: &Record, a: &Assessment, as_of: NaiveDate) -> Hits {
+        let days_before = |d: NaiveDate| (as_of - d).num_days();
+        let within_year = |d: NaiveDate| (0..RECENT_IRON_DAYS).contains(&days_before(d));
         let given = iron_given(record, as_of);
-        let ever_given = !given.infusions.is_empty()
-            || !given.oral_courses.is_empty()
+
+        let ferritin_this_year = record
+            .labs
+            .iter()
+            .any(|l| l.test == LabTest::Ferritin && within_year(l.date));
+
+        let iron_this_year = given.infusions.iter().any(|i| within_year(i.date))
+            || given
+                .oral_courses
+                .iter()
+                .any(|c| c.current_on(as_of) || c.stopped.is_some_and(within_year))
             || !given.undated_infusions.is_empty()
             || !given.undated_oral.is_empty();
-        let iron_now = given.oral_courses.iter().any(|c| c.current_on(as_of))
-            || !given.undated_oral.is_empty()
-            || !given.undated_infusions.is_empty()
-            || given
-                .infusions
-                .iter()
-                .any(|i| (as_of - i.date).num_days() < RECENT_IRON_DAYS);
         let iron_indicated = ["iron.oral", "iron.iv", "iron.iv-repeat"]
             .iter()
             .any(|id| a.step(id).is_some());
 
-        let dopaminergic: Vec<_> = record
+        let overload = a.warning("warn.iron-overload").is_some();
+        let iron_after_overload = given.oral_courses.iter().any(|c| c.current_on(as_of))
+            || !given.undated_oral.is_empty()
+            || !given.undated_infusions.is_empty()
+            || given.infusions.iter().any(|i| match a.iron.measured_on {
+                Some(panel) => i.date >= panel,
+                None => within_year(i.date),
+            });
+
+        let knowledge = Knowledge::get();
+        let dopaminergic = |m: &&Medication| {
+            (m.has_effect(Effect::DopamineAgonist) || m.has_effect(Effect::Levodopa))
+                && other_disease_for(record, m, knowledge).is_none()
+        };
+        let on_dopaminergic = record
             .medications
             .iter()
-            .filter(|m| m.current_on(as_of))
-            .filter(|m| m.has_effect(Effect::DopamineAgonist) || m.has_effect(Effect::Levodopa))
-            .collect();
-        let long_use = dopaminergic.iter().any(|m| {
-            m.started
-                .is_some_and(|s| (as_of - s).num_days() >= LONG_DOPAMINERGIC_DAYS)
-        });
+            .filter(dopaminergic)
+            .any(|m| m.current_on(as_of));
+        // Renewed orders are one treatment: from the first start on record.
+        let first_start = record
+            .medications
+            .iter()
+            .filter(dopaminergic)
+            .filter_map(|m| m.started)
+            .min();
+        let long_use = first_start.is_some_and(|s| days_before(s) >= LONG_DOPAMINERGIC_DAYS);
 
-        let first_infusion = given.infusions.first().map(|i| i.date);
-        let phosphate_since_first = first_infusion.is_some_and(|first| {
+        let mut infusion_days: Vec<NaiveDate> = given.infusions.iter().map(|i| i.date).collect();
+        infusion_days.dedup();
+        let first_fcm = given
+            .infusions
+            .iter()
+            .filter(|i| i.is_ferric_carboxymaltose())
+            .map(|i| i.date)
+            .min();
+        let repeated_fcm = infusion_days.len() >= 2 && first_fcm.is_some();
+        let phosphate_since = first_fcm.is_some_and(|first| {
             record
                 .labs
                 .iter()
@@ -119,22 +148,15 @@ impl Hits {
         });
 
         Hits([
-            (true, !a.iron.usable),
-            (iron_indicated, iron_indicated && !ever_given),
+            (true, !ferritin_this_year),
+            (iron_indicated, iron_indicated && !iron_this_year),
+            (overload, overload && iron_after_overload),
             (
-                a.warning("warn.iron-overload").is_some(),
-                a.warning("warn.iron-overload").is_some() && iron_now,
-            ),
-            (
-                !dopaminergic.is_empty(),
-                !dopaminergic.is_empty()
-                    && (a.warning("warn.augmentation-suspected").is_some() || long_use),
+                on_dopaminergic,
+                on_dopaminergic && (a.warning("warn.augmentation-suspected").is_some() || long_use),
             ),
             (true, a.warning("warn.aggravating-medication").is_some()),
-            (
-                given.infusions.len() >= 2,
-                given.infusions.len() >= 2 && !phosphate_since_first,
-            ),
+            (repeated_fcm, repeated_fcm && !phosphate_since),
         ])
     }
 }

@@ -3,7 +3,7 @@
 use chrono::NaiveDate;
 use willis_core::knowledge::ConditionRole;
 use willis_core::{assess, Assessment, Knowledge, Profile, Record};
-use willis_fhir::{Bundle, BundleEntry, Resource};
+use willis_fhir::{Bundle, BundleEntry, Reference, Resource};
 
 use crate::measures::Hits;
 use crate::row::Row;
@@ -37,13 +37,15 @@ pub fn screen_lines<S: AsRef<str>>(
     as_of: NaiveDate,
     profile: Profile,
 ) -> Result<Option<Screened>, PatientError> {
+    // In the order of their text: the same plan whatever order they came in.
+    let mut sorted: Vec<(usize, &str)> = lines.iter().map(AsRef::as_ref).enumerate().collect();
+    sorted.sort_by(|a, b| a.1.cmp(b.1));
     let mut entry = Vec::with_capacity(lines.len());
-    for (i, line) in lines.iter().enumerate() {
-        let resource: Resource =
-            serde_json::from_str(line.as_ref()).map_err(|e| PatientError::Json {
-                line: i + 1,
-                message: e.to_string(),
-            })?;
+    for (i, line) in sorted {
+        let resource: Resource = serde_json::from_str(line).map_err(|e| PatientError::Json {
+            line: i + 1,
+            message: e.to_string(),
+        })?;
         entry.push(BundleEntry {
             full_url: None,
             resource: Some(resource),
@@ -52,19 +54,37 @@ pub fn screen_lines<S: AsRef<str>>(
     screen_resources(entry, as_of, profile)
 }
 
-/// [`screen_lines`] for resources already parsed.
+/// [`screen_lines`] for resources already parsed, in a stable order (the
+/// mapping reads the first `Patient` when there are several versions).
 pub fn screen_resources(
-    entry: Vec<BundleEntry>,
+    mut entry: Vec<BundleEntry>,
     as_of: NaiveDate,
     profile: Profile,
 ) -> Result<Option<Screened>, PatientError> {
+    let Some(patient) = patient_of(&entry) else {
+        return Ok(None);
+    };
+    // The resources were grouped as this patient's: every way of naming them
+    // (`Patient/x`, an absolute URL, `urn:uuid:x`) becomes `Patient/x`, so the
+    // mapping reads them all as the one person's.
+    for e in &mut entry {
+        if let Some(subject) = e.resource.as_mut().and_then(subject_mut) {
+            if subject.reference.as_deref().and_then(patient_id) == Some(patient.as_str()) {
+                subject.reference = Some(format!("Patient/{patient}"));
+            }
+        }
+    }
+    let deceased = entry.iter().any(|e| match &e.resource {
+        Some(Resource::Patient(p)) => p.deceased_on(as_of),
+        _ => false,
+    });
+    if deceased {
+        return Ok(None);
+    }
     let bundle = Bundle {
         id: None,
         kind: Some("collection".to_string()),
         entry,
-    };
-    let Some(patient) = patient_of(&bundle) else {
-        return Ok(None);
     };
     let imported = willis_fhir::bundle_to_record_on(&bundle, as_of).leave_out_after(as_of);
     let record = imported
@@ -91,8 +111,8 @@ pub fn has_rls(record: &Record) -> bool {
 }
 
 /// The patient's id: the `Patient` resource's, else the first subject's.
-fn patient_of(bundle: &Bundle) -> Option<String> {
-    let resources = || bundle.entry.iter().filter_map(|e| e.resource.as_ref());
+fn patient_of(entry: &[BundleEntry]) -> Option<String> {
+    let resources = || entry.iter().filter_map(|e| e.resource.as_ref());
     resources()
         .find_map(|r| match r {
             Resource::Patient(p) => p.id.as_deref().map(str::trim).map(str::to_string),
@@ -100,16 +120,31 @@ fn patient_of(bundle: &Bundle) -> Option<String> {
         })
         .or_else(|| {
             resources().find_map(|r| {
-                let subject = match r {
-                    Resource::Observation(o) => o.subject.as_ref(),
-                    Resource::Condition(c) => c.subject.as_ref(),
-                    Resource::MedicationStatement(m) => m.subject.as_ref(),
-                    Resource::MedicationRequest(m) => m.subject.as_ref(),
-                    Resource::MedicationAdministration(m) => m.subject.as_ref(),
-                    _ => None,
-                }?;
+                let subject = subject(r)?;
                 patient_id(subject.reference.as_deref()?).map(str::to_string)
             })
         })
         .filter(|p| !p.is_empty())
+}
+
+fn subject(r: &Resource) -> Option<&Reference> {
+    match r {
+        Resource::Observation(o) => o.subject.as_ref(),
+        Resource::Condition(c) => c.subject.as_ref(),
+        Resource::MedicationStatement(m) => m.subject.as_ref(),
+        Resource::MedicationRequest(m) => m.subject.as_ref(),
+        Resource::MedicationAdministration(m) => m.subject.as_ref(),
+        _ => None,
+    }
+}
+
+fn subject_mut(r: &mut Resource) -> Option<&mut Reference> {
+    match r {
+        Resource::Observation(o) => o.subject.as_mut(),
+        Resource::Condition(c) => c.subject.as_mut(),
+        Resource::MedicationStatement(m) => m.subject.as_mut(),
+        Resource::MedicationRequest(m) => m.subject.as_mut(),
+        Resource::MedicationAdministration(m) => m.subject.as_mut(),
+        _ => None,
+    }
 }

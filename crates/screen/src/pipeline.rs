@@ -116,7 +116,8 @@ pub struct Summary {
     pub files: u64,
     pub bytes: u64,
     pub lines: u64,
-    /// Distinct `Patient` resources.
+    /// Distinct patients: with a `Patient` resource, or named by the
+    /// subject of a resource the plan reads.
     pub patients: u64,
     /// Patients with a confirmed RLS diagnosis: one report row each.
     pub patients_with_rls: u64,
@@ -428,7 +429,11 @@ fn partition_worker(
         let mut patients = 0u64;
         // A chunk ends with a newline, except a file's last line may not.
         let body = chunk.data.strip_suffix(b"\n").unwrap_or(&chunk.data);
-        for (this, line) in (chunk.first_line..).zip(body.split(|b| *b == b'\n')) {
+        let ends = memchr::memchr_iter(b'\n', body).chain(std::iter::once(body.len()));
+        let mut start = 0;
+        for (this, end) in (chunk.first_line..).zip(ends) {
+            let line = &body[start..end];
+            start = end + 1;
             out.lines += 1;
             match classify(line) {
                 Line::Blank => out.skipped.blank += 1,
@@ -479,11 +484,11 @@ fn partition_worker(
                     buf.push(b'\t');
                     buf.extend_from_slice(patient.as_bytes());
                     buf.push(b'\t');
-                    buf.extend_from_slice(chunk.file.to_string().as_bytes());
+                    buf.extend_from_slice(itoa::Buffer::new().format(chunk.file).as_bytes());
                     buf.push(b'\t');
-                    buf.extend_from_slice(this.to_string().as_bytes());
+                    buf.extend_from_slice(itoa::Buffer::new().format(this).as_bytes());
                     buf.push(b'\t');
-                    buf.extend_from_slice(line.trim_ascii());
+                    buf.extend_from_slice(crate::scan::trimmed(line));
                     buf.push(b'\n');
                     if buf.len() >= BUCKET_BUFFER {
                         flush(b, buf)?;
@@ -609,22 +614,13 @@ fn assess_bucket(
         path: path.to_path_buf(),
         error,
     })?;
-    let lines = || {
-        data.split(|b| *b == b'\n')
-            .filter(|l| !l.is_empty())
-            .filter_map(bucket_fields)
-    };
+    let lines = || bucket_lines(&data);
     let mut patients: HashSet<&[u8]> = HashSet::new();
     let mut candidates: HashSet<&[u8]> = HashSet::new();
     for BucketLine { tag, patient, .. } in lines() {
-        match tag {
-            b'P' => {
-                patients.insert(patient);
-            }
-            b'R' => {
-                candidates.insert(patient);
-            }
-            _ => {}
+        patients.insert(patient);
+        if tag == b'R' {
+            candidates.insert(patient);
         }
     }
     let mut by_patient: BTreeMap<&[u8], Vec<BucketLine>> = BTreeMap::new();
@@ -641,13 +637,13 @@ fn assess_bucket(
         ids: HashMap::new(),
         totals: Totals::default(),
     };
-    for (patient, resources) in by_patient {
+    for (patient, mut resources) in by_patient {
+        // The order of their text, as `screen_lines` has it: the same plan
+        // whatever files and threads the lines came through.
+        resources.sort_by(|a, b| a.json.cmp(b.json));
         let mut entry = Vec::with_capacity(resources.len());
         for BucketLine {
-            file,
-            line: line_no,
-            json,
-            ..
+            file, line, json, ..
         } in resources
         {
             match serde_json::from_slice::<Resource>(json) {
@@ -656,8 +652,11 @@ fn assess_bucket(
                     resource: Some(resource),
                 }),
                 Err(e) => result.malformed.push(Malformed {
-                    file: files[file as usize].clone(),
-                    line: line_no,
+                    file: number(file)
+                        .and_then(|f| files.get(f as usize))
+                        .cloned()
+                        .unwrap_or_default(),
+                    line: number(line).unwrap_or(0),
                     reason: format!("not a FHIR resource: {e}"),
                 }),
             }
@@ -692,23 +691,46 @@ struct BucketLine<'a> {
     /// `P` a Patient, `R` a Condition that may be RLS, `L` anything else.
     tag: u8,
     patient: &'a [u8],
-    /// Index of the input file, and the line's number in it.
-    file: u32,
-    line: u64,
+    /// Index of the input file, and the line's number in it (digits, read
+    /// only when a line must be reported).
+    file: &'a [u8],
+    line: &'a [u8],
     json: &'a [u8],
 }
 
+/// The lines of a bucket file.
+fn bucket_lines(data: &[u8]) -> impl Iterator<Item = BucketLine<'_>> {
+    let mut start = 0;
+    memchr::memchr_iter(b'\n', data)
+        .map(move |end| {
+            let line = &data[start..end];
+            start = end + 1;
+            line
+        })
+        .filter_map(bucket_fields)
+}
+
 fn bucket_fields(line: &[u8]) -> Option<BucketLine<'_>> {
-    let mut parts = line.splitn(5, |b| *b == b'\t');
-    let tag = *parts.next()?.first()?;
-    let patient = parts.next()?;
-    let file = std::str::from_utf8(parts.next()?).ok()?.parse().ok()?;
-    let line_no = std::str::from_utf8(parts.next()?).ok()?.parse().ok()?;
+    let mut rest = line;
+    let mut next = || {
+        let at = memchr::memchr(b'\t', rest)?;
+        let field = &rest[..at];
+        rest = &rest[at + 1..];
+        Some(field)
+    };
+    let tag = *next()?.first()?;
+    let patient = next()?;
+    let file = next()?;
+    let line_no = next()?;
     Some(BucketLine {
         tag,
         patient,
         file,
         line: line_no,
-        json: parts.next()?,
+        json: rest,
     })
+}
+
+fn number(digits: &[u8]) -> Option<u64> {
+    std::str::from_utf8(digits).ok()?.parse().ok()
 }

@@ -18,9 +18,11 @@
 //! (any mention of the codes or names the catalogue knows for RLS), and the
 //! assessment decides.
 
+use std::borrow::Cow;
 use std::sync::LazyLock;
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use memchr::memmem::Finder;
 use serde::Deserialize;
 use willis_fhir::codes::{LOINC_PERSON, LOINC_TESTS};
 
@@ -84,9 +86,18 @@ pub enum Line {
 /// patient's lab result; such a line is malformed).
 pub const MAX_LINE_BYTES: usize = 16 * 1024 * 1024;
 
+/// A line without the white space around it, nor the byte-order mark that
+/// starts some files (and so their first line): what is kept of a line.
+pub fn trimmed(line: &[u8]) -> &[u8] {
+    let line = line.trim_ascii();
+    line.strip_prefix(b"\xEF\xBB\xBF")
+        .unwrap_or(line)
+        .trim_ascii()
+}
+
 /// Classifies one line of NDJSON (without its newline).
 pub fn classify(line: &[u8]) -> Line {
-    let line = line.trim_ascii();
+    let line = trimmed(line);
     if line.is_empty() {
         return Line::Blank;
     }
@@ -108,6 +119,12 @@ pub fn classify(line: &[u8]) -> Line {
     let Some(resource_type) = resource_type(line) else {
         return Line::Malformed("no \"resourceType\"".to_string());
     };
+    // The cheap skips below trust the first "resourceType" only when it is
+    // the object's first key; otherwise (keys sorted, "contained" first) it
+    // may be a contained resource's, and the parse tells the line's own.
+    if !starts_with_resource_type(line) {
+        return parse_head(line);
+    }
     let Some(kind) = std::str::from_utf8(resource_type).ok().and_then(Kind::of) else {
         return Line::Skip(if resource_type == b"OperationOutcome" as &[u8] {
             Skip::OperationOutcome
@@ -115,9 +132,21 @@ pub fn classify(line: &[u8]) -> Line {
             Skip::OtherType
         });
     };
-    if kind == Kind::Observation && !OBSERVATION_CODES.is_match(line) {
+    if kind == Kind::Observation && !names_a_code_the_mapping_reads(line) {
         return Line::Skip(Skip::UnreadObservation);
     }
+    parse_head(line)
+}
+
+/// `{"resourceType"` (white space allowed) opens the line.
+fn starts_with_resource_type(line: &[u8]) -> bool {
+    line.strip_prefix(b"{")
+        .map(<[u8]>::trim_ascii_start)
+        .is_some_and(|rest| rest.starts_with(RESOURCE_TYPE_KEY.needle()))
+}
+
+/// The full parse of a line's head: its own type, id and subject.
+fn parse_head(line: &[u8]) -> Line {
     let head: Head = match serde_json::from_slice(line) {
         Ok(head) => head,
         Err(e) => return Line::Malformed(format!("not valid JSON: {e}")),
@@ -125,8 +154,15 @@ pub fn classify(line: &[u8]) -> Line {
     // The scan found the first "resourceType"; the parse knows the top-level
     // one (a contained resource could come first).
     let Some(kind) = Kind::of(&head.resource_type) else {
-        return Line::Skip(Skip::OtherType);
+        return Line::Skip(if head.resource_type == "OperationOutcome" {
+            Skip::OperationOutcome
+        } else {
+            Skip::OtherType
+        });
     };
+    if kind == Kind::Observation && !names_a_code_the_mapping_reads(line) {
+        return Line::Skip(Skip::UnreadObservation);
+    }
     let patient = if kind == Kind::Patient {
         head.id.map(|id| id.trim().to_string())
     } else {
@@ -145,54 +181,86 @@ pub fn classify(line: &[u8]) -> Line {
     }
 }
 
-/// The patient id in a reference: `Patient/123`, `https://ehr/fhir/Patient/123/_history/2`
-/// → `123`; any other reference (`urn:uuid:…`) as it is. `None` when empty.
+/// The patient id in a reference: `Patient/123`, `https://ehr/fhir/Patient/123/_history/2`,
+/// `urn:uuid:123` → `123`; any other reference as it is. `None` when empty.
 pub fn patient_id(reference: &str) -> Option<&str> {
     let r = reference.trim();
     let r = r.split("/_history").next().unwrap_or(r);
     let id = match r.rfind("Patient/") {
         Some(i) => &r[i + "Patient/".len()..],
-        None => r,
+        // A transaction's `urn:uuid:` reference names the Patient by its id.
+        None => r.strip_prefix("urn:uuid:").unwrap_or(r),
     };
     let id = id.trim_end_matches('/');
     (!id.is_empty()).then_some(id)
 }
 
+/// What the first pass needs of a resource; the rest of the line is checked
+/// to be JSON and skipped. Strings are borrowed from the line when they hold
+/// no escapes.
 #[derive(Deserialize)]
-struct Head {
-    #[serde(rename = "resourceType")]
-    resource_type: String,
-    #[serde(default)]
-    id: Option<String>,
-    #[serde(default)]
-    subject: Option<Subject>,
+struct Head<'a> {
+    #[serde(rename = "resourceType", borrow)]
+    resource_type: Cow<'a, str>,
+    #[serde(default, borrow)]
+    id: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    subject: Option<Subject<'a>>,
 }
 
 #[derive(Deserialize)]
-struct Subject {
-    #[serde(default)]
-    reference: Option<String>,
+struct Subject<'a> {
+    #[serde(default, borrow)]
+    reference: Option<Cow<'a, str>>,
 }
+
+static RESOURCE_TYPE_KEY: LazyLock<Finder<'static>> =
+    LazyLock::new(|| Finder::new(b"\"resourceType\""));
+static CODE_KEY: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b"\"code\""));
+static WILLIS_SYSTEM: LazyLock<Finder<'static>> =
+    LazyLock::new(|| Finder::new(willis_fhir::system::WILLIS.as_bytes()));
 
 /// The value of the first `"resourceType"` key, when it is a plain string.
 fn resource_type(line: &[u8]) -> Option<&[u8]> {
-    const KEY: &[u8] = b"\"resourceType\"";
-    let at = memchr::memmem::find(line, KEY)? + KEY.len();
-    let rest = line[at..].trim_ascii_start().strip_prefix(b":")?;
+    let at = RESOURCE_TYPE_KEY.find(line)? + RESOURCE_TYPE_KEY.needle().len();
+    string_value(&line[at..])
+}
+
+/// The string after a key: `: "value"` (no escapes) → `value`.
+fn string_value(rest: &[u8]) -> Option<&[u8]> {
+    let rest = rest.trim_ascii_start().strip_prefix(b":")?;
     let rest = rest.trim_ascii_start().strip_prefix(b"\"")?;
     let end = memchr::memchr2(b'"', b'\\', rest)?;
     (rest[end] == b'"').then(|| &rest[..end])
 }
 
-/// Every code an Observation must name for the mapping to read it.
-static OBSERVATION_CODES: LazyLock<AhoCorasick> = LazyLock::new(|| {
-    let codes = LOINC_TESTS
-        .iter()
-        .map(|(code, _)| *code)
-        .chain(LOINC_PERSON.iter().map(|(code, _)| *code))
-        .chain([willis_fhir::system::WILLIS]);
-    AhoCorasick::new(codes).expect("the code list builds a matcher")
-});
+/// Whether an Observation line has a `"code"` whose value is one of the
+/// LOINC codes the mapping reads ([`LOINC_TESTS`], [`LOINC_PERSON`]), or
+/// mentions the Willis code system. Every coding's code is a `"code"` key, so
+/// this never passes over a line the mapping would read (short of codes
+/// written with JSON escapes, which no exporter does).
+fn names_a_code_the_mapping_reads(line: &[u8]) -> bool {
+    CODE_KEY.find_iter(line).any(|at| {
+        let rest = &line[at + CODE_KEY.needle().len()..];
+        let Some(value) = rest
+            .trim_ascii_start()
+            .strip_prefix(b":")
+            .and_then(|r| r.trim_ascii_start().strip_prefix(b"\""))
+        else {
+            return false;
+        };
+        match memchr::memchr2(b'"', b'\\', value) {
+            // An escaped code: keep the line, the full parse will tell.
+            Some(end) if value[end] == b'\\' => true,
+            Some(end) => {
+                let code = value[..end].trim_ascii();
+                LOINC_TESTS.iter().any(|(c, _)| c.as_bytes() == code)
+                    || LOINC_PERSON.iter().any(|(c, _)| c.as_bytes() == code)
+            }
+            None => false,
+        }
+    }) || WILLIS_SYSTEM.find(line).is_some()
+}
 
 /// What a Condition about RLS contains: its codes, and the words of every
 /// name the catalogue knows for it ("RLS", "Willis-Ekbom", "restless legs").
@@ -275,10 +343,35 @@ mod tests {
     }
 
     #[test]
+    fn a_contained_resource_first_does_not_hide_the_line() {
+        // Keys in alphabetical order: "contained" comes before "resourceType".
+        let line = r##"{"contained":[{"resourceType":"Medication","id":"m"}],"medicationReference":{"reference":"#m"},"resourceType":"MedicationAdministration","status":"completed","subject":{"reference":"Patient/p1"}}"##;
+        assert_eq!(
+            keep(line),
+            (Kind::MedicationAdministration, "p1".to_string(), false)
+        );
+        let obs = r#"{"code":{"coding":[{"code":"2276-4","system":"http://loinc.org"}]},"contained":[{"resourceType":"Specimen"}],"resourceType":"Observation","subject":{"reference":"Patient/p1"}}"#;
+        assert_eq!(keep(obs), (Kind::Observation, "p1".to_string(), false));
+        let vitals = r#"{"code":{"coding":[{"code":"8867-4"}]},"resourceType":"Observation","subject":{"reference":"Patient/p1"}}"#;
+        assert_eq!(
+            classify(vitals.as_bytes()),
+            Line::Skip(Skip::UnreadObservation)
+        );
+    }
+
+    #[test]
+    fn a_byte_order_mark_and_escaped_codes_do_not_lose_a_line() {
+        let line = "\u{feff}{\"resourceType\":\"Patient\",\"id\":\"p1\"}";
+        assert_eq!(keep(line), (Kind::Patient, "p1".to_string(), false));
+        let escaped = r#"{"resourceType":"Observation","code":{"coding":[{"code":"2276\u002d4"}]},"subject":{"reference":"Patient/p1"}}"#;
+        assert_eq!(keep(escaped), (Kind::Observation, "p1".to_string(), false));
+    }
+
+    #[test]
     fn references_give_the_patient_id() {
         assert_eq!(patient_id("Patient/1"), Some("1"));
         assert_eq!(patient_id(" Patient/1/_history/2 "), Some("1"));
-        assert_eq!(patient_id("urn:uuid:42"), Some("urn:uuid:42"));
+        assert_eq!(patient_id("urn:uuid:42"), Some("42"));
         assert_eq!(patient_id("Patient/"), None);
         assert_eq!(patient_id(""), None);
     }

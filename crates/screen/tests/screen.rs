@@ -121,8 +121,11 @@ fn the_quality_measures_count_the_fixture_patients() {
         let m = summary.measures.iter().find(|m| m.id == id).unwrap();
         (m.numerator, m.denominator)
     };
-    // p-nolabs has no iron panel.
+    // p-nolabs has no ferritin.
     assert_eq!(m("iron-status-not-assessed"), (1, 5));
+    // Oral iron indicated: p-low never had iron, p-infusions' last infusion
+    // was in June 2025, more than a year before.
+    assert_eq!(m("low-iron-untreated"), (2, 2));
     // p-overload takes ferrous sulfate despite TSAT 52 %.
     assert_eq!(m("iron-despite-overload"), (1, 1));
     // p-dopamine: pramipexole since January 2022.
@@ -294,4 +297,106 @@ fn a_line_longer_than_the_limit_is_reported_and_the_rest_is_read() {
         "{}",
         summary.malformed[0].reason
     );
+}
+
+/// One patient's lines in a folder of their own, screened on `day`.
+fn screen_one(lines: &[&str], day: &str) -> (Vec<Row>, Summary) {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("p.ndjson"), lines.join("\n") + "\n").unwrap();
+    let mut opts = options(vec![dir.path().to_path_buf()]);
+    opts.as_of = day.parse().unwrap();
+    run(&opts)
+}
+
+const RLS: &str = r#"{"resourceType":"Condition","verificationStatus":{"coding":[{"code":"confirmed"}]},"code":{"coding":[{"system":"http://snomed.info/sct","code":"32914008"}]},"subject":{"reference":"Patient/p1"}}"#;
+const FERRITIN_40: &str = r#"{"resourceType":"Observation","status":"final","code":{"coding":[{"system":"http://loinc.org","code":"2276-4"}]},"subject":{"reference":"Patient/p1"},"effectiveDateTime":"2026-05-01","valueQuantity":{"value":40,"unit":"ng/mL","system":"http://unitsofmeasure.org","code":"ng/mL"}}"#;
+const TSAT_25: &str = r#"{"resourceType":"Observation","status":"final","code":{"coding":[{"system":"http://loinc.org","code":"2502-3"}]},"subject":{"reference":"Patient/p1"},"effectiveDateTime":"2026-05-01","valueQuantity":{"value":25,"unit":"%","system":"http://unitsofmeasure.org","code":"%"}}"#;
+
+#[test]
+fn an_infusion_with_keys_in_alphabetical_order_is_read_and_no_new_one_is_planned() {
+    // "contained" sorts before "resourceType": the line is still this
+    // patient's infusion 20 days ago, so IV iron must wait.
+    let infusion = r##"{"contained":[{"code":{"text":"Ferinject"},"id":"m","resourceType":"Medication"}],"dosage":{"dose":{"unit":"mg","value":1000},"route":{"coding":[{"code":"47625008","system":"http://snomed.info/sct"}]}},"effectiveDateTime":"2026-06-10","medicationCodeableConcept":{"text":"ferric carboxymaltose"},"resourceType":"MedicationAdministration","status":"completed","subject":{"reference":"Patient/p1"}}"##;
+    let (rows, _) = screen_one(&[RLS, FERRITIN_40, TSAT_25, infusion], "2026-06-30");
+    assert_eq!(rows.len(), 1);
+    assert!(
+        rows[0].ids.iter().any(|i| i == "iron.iv-wait"),
+        "{:?}",
+        rows[0].ids
+    );
+    assert!(
+        !rows[0].ids.iter().any(|i| i == "iron.iv"),
+        "{:?}",
+        rows[0].ids
+    );
+}
+
+#[test]
+fn a_byte_order_mark_and_urn_references_keep_the_child_a_child() {
+    let patient =
+        "\u{feff}{\"resourceType\":\"Patient\",\"id\":\"p1\",\"birthDate\":\"2012-01-01\"}";
+    let urn = RLS.replace("Patient/p1", "urn:uuid:p1");
+    let (rows, summary) = screen_one(&[patient, &urn, FERRITIN_40, TSAT_25], "2026-06-30");
+    assert_eq!(summary.malformed_lines, 0, "{:?}", summary.malformed);
+    assert_eq!(summary.patients, 1);
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].patient, "p1");
+    assert!(
+        rows[0].ids.iter().any(|i| i == "refer.specialist"),
+        "{:?}",
+        rows[0].ids
+    );
+}
+
+#[test]
+fn two_versions_of_a_patient_give_one_plan_whatever_the_threads() {
+    let child = r#"{"resourceType":"Patient","id":"p1","birthDate":"2012-01-01"}"#;
+    let adult = r#"{"resourceType":"Patient","id":"p1","birthDate":"1980-01-01"}"#;
+    let mut seen = std::collections::HashSet::new();
+    for jobs in [1, 2, 3] {
+        for order in [[child, adult], [adult, child]] {
+            let dir = tempfile::tempdir().unwrap();
+            let mut lines = vec![RLS, FERRITIN_40, TSAT_25];
+            lines.extend(order);
+            std::fs::write(dir.path().join("p.ndjson"), lines.join("\n")).unwrap();
+            let mut opts = options(vec![dir.path().to_path_buf()]);
+            opts.jobs = jobs;
+            seen.insert(run(&opts).0[0].ids.clone());
+        }
+    }
+    assert_eq!(seen.len(), 1, "{seen:?}");
+}
+
+#[test]
+fn facts_recorded_after_the_day_and_the_dead_are_left_out() {
+    // RLS diagnosed after the screen's day: not (yet) a patient with RLS.
+    let later = RLS.replace("\"subject\"", "\"recordedDate\":\"2026-10-01\",\"subject\"");
+    let (rows, _) = screen_one(&[&later, FERRITIN_40, TSAT_25], "2026-06-30");
+    assert!(rows.is_empty());
+    let (rows, _) = screen_one(&[&later, FERRITIN_40, TSAT_25], "2026-10-01");
+    assert_eq!(rows.len(), 1);
+    // A patient who died is not screened.
+    let dead = r#"{"resourceType":"Patient","id":"p1","birthDate":"1950-01-01","deceasedDateTime":"2026-03-01"}"#;
+    let (rows, _) = screen_one(&[dead, RLS, FERRITIN_40, TSAT_25], "2026-06-30");
+    assert!(rows.is_empty());
+    let (rows, _) = screen_one(&[dead, RLS, FERRITIN_40, TSAT_25], "2026-02-01");
+    assert_eq!(rows.len(), 1);
+}
+
+#[test]
+fn dopaminergic_drugs_for_parkinsons_disease_are_not_counted_as_rls_treatment() {
+    let pd = r#"{"resourceType":"Condition","verificationStatus":{"coding":[{"code":"confirmed"}]},"code":{"coding":[{"system":"http://hl7.org/fhir/sid/icd-10-cm","code":"G20"}]},"subject":{"reference":"Patient/p1"}}"#;
+    let da = r#"{"resourceType":"MedicationStatement","status":"active","medicationCodeableConcept":{"text":"pramipexole"},"subject":{"reference":"Patient/p1"},"effectivePeriod":{"start":"2019-01-01"}}"#;
+    let measure = |s: &Summary| {
+        let m = s
+            .measures
+            .iter()
+            .find(|m| m.id == "dopaminergic-augmentation-or-long-use")
+            .unwrap();
+        (m.numerator, m.denominator)
+    };
+    let (_, with_pd) = screen_one(&[RLS, pd, da, FERRITIN_40, TSAT_25], "2026-06-30");
+    assert_eq!(measure(&with_pd), (0, 0));
+    let (_, rls_only) = screen_one(&[RLS, da, FERRITIN_40, TSAT_25], "2026-06-30");
+    assert_eq!(measure(&rls_only), (1, 1));
 }

@@ -283,17 +283,7 @@ impl<'a> Context<'a> {
     /// The recorded condition this dopaminergic medicine treats, when it is
     /// taken for another disease (Parkinson's disease, prolactinoma, ...).
     pub fn other_disease_for(&self, med: &Medication) -> Option<&'a str> {
-        self.record.conditions.iter().find_map(|c| {
-            let entry = self.knowledge.condition(&c.name)?;
-            let treats = med.ingredients.iter().any(|(generic, class)| {
-                (matches!(class.effect, Effect::DopamineAgonist | Effect::Levodopa))
-                    && entry
-                        .treated_with
-                        .iter()
-                        .any(|t| t == generic || *t == class.id)
-            });
-            treats.then_some(entry.label.as_str())
-        })
+        other_disease_for(self.record, med, self.knowledge)
     }
 
     /// Drawn within 4 weeks after an infusion (however recorded).
@@ -403,6 +393,28 @@ pub struct IronGiven<'a> {
     pub undated_infusions: Vec<&'a Medication>,
     /// Current oral iron on the medicine list with no start date.
     pub undated_oral: Vec<&'a Medication>,
+}
+
+/// The recorded condition a dopaminergic medicine treats, when it is taken
+/// for another disease (Parkinson's disease, prolactinoma, ...): then it is
+/// not an RLS treatment (RULES.md, dopaminergic drugs taken for another
+/// disease). Its label, from the catalogue.
+pub fn other_disease_for<'k>(
+    record: &Record,
+    med: &Medication,
+    knowledge: &'k Knowledge,
+) -> Option<&'k str> {
+    record.conditions.iter().find_map(|c| {
+        let entry = knowledge.condition(&c.name)?;
+        let treats = med.ingredients.iter().any(|(generic, class)| {
+            (matches!(class.effect, Effect::DopamineAgonist | Effect::Levodopa))
+                && entry
+                    .treated_with
+                    .iter()
+                    .any(|t| t == generic || *t == class.id)
+        });
+        treats.then_some(entry.label.as_str())
+    })
 }
 
 /// See [`IronGiven`].

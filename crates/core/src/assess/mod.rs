@@ -24,7 +24,7 @@ use crate::knowledge::{Knowledge, Profile, KNOWLEDGE_VERSION};
 use crate::record::Record;
 pub(crate) use context::show;
 use context::Context;
-pub use context::{iron_given, IronGiven};
+pub use context::{iron_given, other_disease_for, IronGiven};
 use plan::Plan;
 
 /// Assesses `record` as it stood on `as_of` under `profile`.

@@ -418,6 +418,22 @@ impl Mapper {
                 _ => {}
             }
         }
+        // A condition first recorded (or starting) after the plan's day was
+        // not known then: left out, like a result dated later.
+        let known_from = [c.recorded_date.as_deref(), c.onset_date_time.as_deref()]
+            .into_iter()
+            .flatten()
+            .filter_map(fhir_date)
+            .min();
+        if let Some(day) = known_from.filter(|d| *d > self.today) {
+            return self.skip(
+                label,
+                format!(
+                    "recorded {day}, after the plan's date ({}); not used",
+                    self.today
+                ),
+            );
+        }
         let icd: Vec<&str> = c
             .code
             .codes_in(system::ICD10_CM)
