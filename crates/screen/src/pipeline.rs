@@ -11,8 +11,8 @@
 //! **Pass 2, assess.** The workers take one bucket at a time, read it whole,
 //! and assess only the patients with a Condition that may be RLS (the others'
 //! lines are never parsed). Memory: `jobs` buckets at a time. `B` grows with
-//! the input (one bucket per 64 MiB read, at least 16, at most 1024), so a
-//! bucket stays near 64 MiB × the share of lines kept, whatever the export's
+//! the input (one bucket per 16 MiB read, at least 16, at most 1024), so a
+//! bucket stays near 16 MiB × the share of lines kept, whatever the export's
 //! size; the temporary folder needs room for the kept lines.
 //!
 //! Rows come out in bucket order, and by patient id within a bucket: the same
@@ -133,7 +133,7 @@ pub struct Summary {
 
 const CHUNK_BYTES: usize = 4 << 20;
 const BUCKET_BUFFER: usize = 64 << 10;
-const BYTES_PER_BUCKET: u64 = 64 << 20;
+const BYTES_PER_BUCKET: u64 = 16 << 20;
 const MIN_BUCKETS: usize = 16;
 const MAX_BUCKETS: usize = 1024;
 
