@@ -250,7 +250,19 @@ impl Bar {
 }
 
 impl Progress for Bar {
+    fn finding(&self, total_bytes: u64) {
+        self.bar.set_length(total_bytes);
+        self.bar.set_style(
+            ProgressStyle::with_template(
+                "finding   [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} patients with RLS, eta {eta}",
+            )
+            .expect("the template is valid")
+            .progress_chars("=> "),
+        );
+    }
+
     fn reading(&self, total_bytes: u64) {
+        self.bar.set_position(0);
         self.bar.set_length(total_bytes);
         self.bar.set_style(
             ProgressStyle::with_template(

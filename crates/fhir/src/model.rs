@@ -490,6 +490,40 @@ impl Resource {
     }
 
     /// Reads a resource from JSON; see the type's documentation.
+    /// A resource from its JSON text: the same as deserialising a
+    /// [`Resource`], without building a `serde_json::Value` first when the
+    /// text fits its type's model (the population screen reads millions).
+    pub fn from_slice(text: &[u8]) -> Result<Resource, serde_json::Error> {
+        #[derive(Deserialize)]
+        struct TypeOnly<'a> {
+            #[serde(rename = "resourceType", borrow, default)]
+            resource_type: Option<std::borrow::Cow<'a, str>>,
+        }
+        fn direct<T: serde::de::DeserializeOwned>(
+            text: &[u8],
+            wrap: fn(T) -> Resource,
+        ) -> Option<Resource> {
+            serde_json::from_slice::<T>(text).ok().map(wrap)
+        }
+        let head: TypeOnly = serde_json::from_slice(text)?;
+        let fast = match head.resource_type.as_deref() {
+            Some("Patient") => direct(text, Resource::Patient),
+            Some("Observation") => direct(text, Resource::Observation),
+            Some("Condition") => direct(text, Resource::Condition),
+            Some("Medication") => direct(text, Resource::Medication),
+            Some("MedicationStatement") => direct(text, Resource::MedicationStatement),
+            Some("MedicationRequest") => direct(text, Resource::MedicationRequest),
+            Some("MedicationAdministration") => direct(text, Resource::MedicationAdministration),
+            _ => None,
+        };
+        match fast {
+            Some(resource) => Ok(resource),
+            // Another type, or one that does not fit the model: the general
+            // path keeps it as `Other` or `Unreadable` with the reason.
+            None => serde_json::from_slice(text),
+        }
+    }
+
     pub fn from_json(json: Value) -> Result<Resource, String> {
         if !json.is_object() {
             return Err(format!("a resource must be a JSON object, not {json}"));

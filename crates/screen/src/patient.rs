@@ -42,7 +42,7 @@ pub fn screen_lines<S: AsRef<str>>(
     sorted.sort_by(|a, b| a.1.cmp(b.1));
     let mut entry = Vec::with_capacity(lines.len());
     for (i, line) in sorted {
-        let resource: Resource = serde_json::from_str(line).map_err(|e| PatientError::Json {
+        let resource = Resource::from_slice(line.as_bytes()).map_err(|e| PatientError::Json {
             line: i + 1,
             message: e.to_string(),
         })?;

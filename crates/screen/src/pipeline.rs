@@ -1,19 +1,25 @@
-//! The screen over many files, in two passes with bounded memory.
+//! The screen over many files, in three passes with bounded memory.
 //!
-//! **Pass 1, partition.** The files are read in chunks of whole lines (about
-//! 4 MiB); each chunk goes to one of `jobs` worker threads, which classify
-//! every line ([`crate::scan::classify`]). Lines no rule reads are counted and
-//! dropped; the rest are appended, with their patient id and origin, to one of
-//! `B` bucket files in a temporary folder, chosen by a hash of the patient id.
-//! All of one patient's lines land in one bucket, wherever they were in the
-//! input. Memory: `jobs + 2` chunks, and a 64 KiB buffer per bucket and worker.
+//! **Pass 0, candidates.** The files are read in chunks of whole lines (about
+//! 4 MiB), one chunk at a time to each of `jobs` worker threads, which note
+//! the patients with a Condition that may be RLS ([`crate::scan::rls_candidate`]:
+//! only Condition lines that mention an RLS code or name are parsed). Memory:
+//! the set of those patients' ids (about 7 % of patients).
+//!
+//! **Pass 1, partition.** The files are read again the same way; the workers
+//! classify every line ([`crate::scan::classify`]). Lines no rule reads are
+//! counted and dropped; a candidate's lines are appended, with their patient
+//! id and origin, to one of `B` bucket files in a temporary folder, chosen by a
+//! hash of the patient id, so all of one patient's lines land in one bucket
+//! wherever they were in the input. Of everyone else only the id is written
+//! (once a chunk), to count the patients. Memory: `jobs + 2` chunks, and a
+//! 64 KiB buffer per bucket and worker.
 //!
 //! **Pass 2, assess.** The workers take one bucket at a time, read it whole,
-//! and assess only the patients with a Condition that may be RLS (the others'
-//! lines are never parsed). Memory: `jobs` buckets at a time. `B` grows with
+//! and assess its candidates. Memory: `jobs` buckets at a time. `B` grows with
 //! the input (one bucket per 16 MiB read, at least 16, at most 1024), so a
-//! bucket stays near 16 MiB × the share of lines kept, whatever the export's
-//! size; the temporary folder needs room for the kept lines.
+//! bucket stays near 16 MiB × the share of the candidates' lines, whatever the
+//! export's size; the temporary folder needs room for those lines.
 //!
 //! Rows come out in bucket order, and by patient id within a bucket: the same
 //! input gives the same report whatever `jobs` is.
@@ -56,6 +62,8 @@ pub struct Options {
 
 /// Told as the screen goes; called from several threads.
 pub trait Progress: Sync {
+    /// Pass 0 starts (looking for patients who may have RLS): the files' total size.
+    fn finding(&self, _total_bytes: u64) {}
     /// Pass 1 starts: the files' total size.
     fn reading(&self, _total_bytes: u64) {}
     /// Bytes of the files read so far, and `Patient` resources seen.
@@ -170,8 +178,10 @@ pub fn screen(
         error,
     })?;
 
+    progress.finding(total_bytes);
+    let candidates = find_candidates(&files, jobs, progress)?;
     progress.reading(total_bytes);
-    let pass1 = partition(&files, temp.path(), buckets, jobs, progress)?;
+    let pass1 = partition(&files, temp.path(), buckets, jobs, &candidates, progress)?;
     progress.assessing(buckets as u64);
     let pass2 = assess_buckets(opts, &files, temp.path(), buckets, jobs, progress, write)?;
 
@@ -224,11 +234,67 @@ fn bucket_path(dir: &Path, bucket: usize) -> PathBuf {
     dir.join(format!("bucket-{bucket:04}.tsv"))
 }
 
+/// Pass 0: the patients with a Condition that may be RLS.
+fn find_candidates(
+    files: &[PathBuf],
+    jobs: usize,
+    progress: &dyn Progress,
+) -> Result<HashSet<String>, ScreenError> {
+    let (send, receive) = sync_channel::<Chunk>(jobs + 1);
+    let receive = Mutex::new(receive);
+    let read_bytes = Arc::new(AtomicU64::new(0));
+    let (read_result, found) = std::thread::scope(|s| {
+        let workers: Vec<_> = (0..jobs)
+            .map(|_| {
+                s.spawn(|| {
+                    let mut found = HashSet::new();
+                    loop {
+                        let chunk = {
+                            let r = receive.lock().expect("the chunk queue lock was poisoned");
+                            r.recv()
+                        };
+                        let Ok(chunk) = chunk else { break };
+                        for (_, line) in lines_of(&chunk) {
+                            if let Some(patient) = crate::scan::rls_candidate(line) {
+                                found.insert(patient);
+                            }
+                        }
+                    }
+                    found
+                })
+            })
+            .collect();
+        let read_result = read_chunks(files, &send, &read_bytes, progress);
+        drop(send);
+        let found: Vec<HashSet<String>> = workers
+            .into_iter()
+            .map(|w| w.join().expect("a candidate worker panicked"))
+            .collect();
+        (read_result, found)
+    });
+    read_result?;
+    Ok(found.into_iter().flatten().collect())
+}
+
+/// The lines of a chunk with their numbers. A chunk ends with a newline,
+/// except a file's last line may not.
+fn lines_of(chunk: &Chunk) -> impl Iterator<Item = (u64, &[u8])> {
+    let body = chunk.data.strip_suffix(b"\n").unwrap_or(&chunk.data);
+    let ends = memchr::memchr_iter(b'\n', body).chain(std::iter::once(body.len()));
+    let mut start = 0;
+    (chunk.first_line..).zip(ends.map(move |end| {
+        let line = &body[start..end];
+        start = end + 1;
+        line
+    }))
+}
+
 fn partition(
     files: &[PathBuf],
     dir: &Path,
     buckets: usize,
     jobs: usize,
+    candidates: &HashSet<String>,
     progress: &dyn Progress,
 ) -> Result<Pass1, ScreenError> {
     let mut writers = Vec::with_capacity(buckets);
@@ -250,6 +316,7 @@ fn partition(
                         &receive,
                         files,
                         &writers,
+                        candidates,
                         &patients_seen,
                         &read_bytes,
                         progress,
@@ -398,6 +465,7 @@ fn partition_worker(
     receive: &Mutex<Receiver<Chunk>>,
     files: &[PathBuf],
     writers: &[Mutex<BufWriter<File>>],
+    candidates: &HashSet<String>,
     patients_seen: &AtomicU64,
     read_bytes: &AtomicU64,
     progress: &dyn Progress,
@@ -427,14 +495,31 @@ fn partition_worker(
         };
         let Ok(chunk) = chunk else { break };
         let mut patients = 0u64;
-        // A chunk ends with a newline, except a file's last line may not.
-        let body = chunk.data.strip_suffix(b"\n").unwrap_or(&chunk.data);
-        let ends = memchr::memchr_iter(b'\n', body).chain(std::iter::once(body.len()));
-        let mut start = 0;
-        for (this, end) in (chunk.first_line..).zip(ends) {
-            let line = &body[start..end];
-            start = end + 1;
+        // Of a patient who cannot have RLS, the id once a chunk.
+        let mut others: HashSet<String> = HashSet::new();
+        for (this, line) in lines_of(&chunk) {
             out.lines += 1;
+            // A line of a patient who cannot have RLS, in the plain shape:
+            // only the id is noted, without a parse.
+            if let Some((kind, patient)) = crate::scan::quick_key(line) {
+                if !candidates.contains(patient) {
+                    if kind == crate::scan::Kind::Patient {
+                        patients += 1;
+                    }
+                    if !others.contains(patient) {
+                        let b = bucket_of(patient, buckets);
+                        let buf = &mut buffers[b];
+                        buf.extend_from_slice(b"K\t");
+                        buf.extend_from_slice(patient.as_bytes());
+                        buf.extend_from_slice(b"\t0\t0\t\n");
+                        others.insert(patient.to_string());
+                        if buf.len() >= BUCKET_BUFFER {
+                            flush(b, buf)?;
+                        }
+                    }
+                    continue;
+                }
+            }
             match classify(line) {
                 Line::Blank => out.skipped.blank += 1,
                 Line::Skip(why) => match why {
@@ -470,16 +555,28 @@ fn partition_worker(
                         out.malformed.push(m);
                         continue;
                     }
+                    if kind == crate::scan::Kind::Patient {
+                        patients += 1;
+                    }
+                    let b = bucket_of(&patient, buckets);
+                    let buf = &mut buffers[b];
+                    if !candidates.contains(&patient) {
+                        if !others.contains(&patient) {
+                            buf.extend_from_slice(b"K\t");
+                            buf.extend_from_slice(patient.as_bytes());
+                            buf.extend_from_slice(b"\t0\t0\t\n");
+                            others.insert(patient);
+                        }
+                        if buf.len() >= BUCKET_BUFFER {
+                            flush(b, buf)?;
+                        }
+                        continue;
+                    }
                     let tag = match (kind, rls_hint) {
                         (crate::scan::Kind::Patient, _) => b'P',
                         (_, true) => b'R',
                         _ => b'L',
                     };
-                    if tag == b'P' {
-                        patients += 1;
-                    }
-                    let b = bucket_of(&patient, buckets);
-                    let buf = &mut buffers[b];
                     buf.push(tag);
                     buf.push(b'\t');
                     buf.extend_from_slice(patient.as_bytes());
@@ -646,7 +743,7 @@ fn assess_bucket(
             file, line, json, ..
         } in resources
         {
-            match serde_json::from_slice::<Resource>(json) {
+            match Resource::from_slice(json) {
                 Ok(resource) => entry.push(BundleEntry {
                     full_url: None,
                     resource: Some(resource),
@@ -688,7 +785,8 @@ fn assess_bucket(
 
 /// A line of a bucket file: `tag \t patient \t file \t line \t json`.
 struct BucketLine<'a> {
-    /// `P` a Patient, `R` a Condition that may be RLS, `L` anything else.
+    /// `P` a Patient, `R` a Condition that may be RLS, `L` anything else of
+    /// a candidate; `K` only the id of a patient who is not one (no JSON).
     tag: u8,
     patient: &'a [u8],
     /// Index of the input file, and the line's number in it (digits, read

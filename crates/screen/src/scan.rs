@@ -21,7 +21,7 @@
 use std::borrow::Cow;
 use std::sync::LazyLock;
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use memchr::memmem::Finder;
 use serde::Deserialize;
 use willis_fhir::codes::{LOINC_PERSON, LOINC_TESTS};
@@ -138,6 +138,79 @@ pub fn classify(line: &[u8]) -> Line {
     parse_head(line)
 }
 
+/// The patient of a Condition line that may be restless legs syndrome (the
+/// same hint as [`classify`]'s), found cheaply on any other line: a line
+/// whose first key says it is not a Condition, or that mentions no RLS code or
+/// name, is not parsed.
+pub fn rls_candidate(line: &[u8]) -> Option<String> {
+    let line = trimmed(line);
+    if starts_with_resource_type(line) && resource_type(line) != Some(b"Condition".as_slice()) {
+        return None;
+    }
+    if !RLS_HINTS.is_match(line) {
+        return None;
+    }
+    match classify(line) {
+        Line::Keep {
+            kind: Kind::Condition,
+            patient,
+            rls_hint: true,
+        } => Some(patient),
+        _ => None,
+    }
+}
+
+/// The kind and patient of a line that [`classify`] would keep, read without
+/// parsing it, when the line has the plain shape exporters write:
+/// `{"resourceType":"…"` first, then for a Patient `"id":"…"` next, for the
+/// others one `"subject"` whose first key is `"reference"`, and nothing
+/// contained. `None` when it is not that simple (then [`classify`] decides).
+/// Unlike [`classify`] it does not check the rest of the line is JSON: the
+/// screen uses it only to pass over the lines of patients who cannot have
+/// RLS.
+pub fn quick_key(line: &[u8]) -> Option<(Kind, &str)> {
+    let line = trimmed(line);
+    if line.last() != Some(&b'}') || !starts_with_resource_type(line) {
+        return None;
+    }
+    let kind = Kind::of(std::str::from_utf8(resource_type(line)?).ok()?)?;
+    if kind == Kind::Observation && !names_a_code_the_mapping_reads(line) {
+        return None;
+    }
+    if CONTAINED_KEY.find(line).is_some() {
+        return None;
+    }
+    let id = if kind == Kind::Patient {
+        // `{"resourceType":"Patient","id":"…"`
+        let at = RESOURCE_TYPE_KEY.find(line)? + RESOURCE_TYPE_KEY.needle().len();
+        let after_type = after_string_value(&line[at..])?;
+        let rest = after_type.trim_ascii_start().strip_prefix(b",")?;
+        let rest = rest.trim_ascii_start().strip_prefix(b"\"id\"")?;
+        string_value(rest)?
+    } else {
+        let mut subjects = SUBJECT_KEY.find_iter(line);
+        let at = subjects.next()? + SUBJECT_KEY.needle().len();
+        if subjects.next().is_some() {
+            return None;
+        }
+        let rest = line[at..].trim_ascii_start().strip_prefix(b":")?;
+        let rest = rest.trim_ascii_start().strip_prefix(b"{")?;
+        let rest = rest.trim_ascii_start().strip_prefix(b"\"reference\"")?;
+        let reference = std::str::from_utf8(string_value(rest)?).ok()?;
+        patient_id(reference)?.as_bytes()
+    };
+    let id = std::str::from_utf8(id).ok()?.trim();
+    (!id.is_empty() && !id.bytes().any(|b| b == b'\t')).then_some((kind, id))
+}
+
+/// What follows a key's plain string value: `: "value"` → the rest.
+fn after_string_value(rest: &[u8]) -> Option<&[u8]> {
+    let rest = rest.trim_ascii_start().strip_prefix(b":")?;
+    let rest = rest.trim_ascii_start().strip_prefix(b"\"")?;
+    let end = memchr::memchr2(b'"', b'\\', rest)?;
+    (rest[end] == b'"').then(|| &rest[end + 1..])
+}
+
 /// `{"resourceType"` (white space allowed) opens the line.
 fn starts_with_resource_type(line: &[u8]) -> bool {
     line.strip_prefix(b"{")
@@ -217,6 +290,8 @@ struct Subject<'a> {
 static RESOURCE_TYPE_KEY: LazyLock<Finder<'static>> =
     LazyLock::new(|| Finder::new(b"\"resourceType\""));
 static CODE_KEY: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b"\"code\""));
+static SUBJECT_KEY: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b"\"subject\""));
+static CONTAINED_KEY: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b"\"contained\""));
 static WILLIS_SYSTEM: LazyLock<Finder<'static>> =
     LazyLock::new(|| Finder::new(willis_fhir::system::WILLIS.as_bytes()));
 
@@ -268,6 +343,7 @@ pub const RLS_HINT_WORDS: &[&str] = &["restless", "rls", "ekbom", "32914008", "g
 
 static RLS_HINTS: LazyLock<AhoCorasick> = LazyLock::new(|| {
     AhoCorasickBuilder::new()
+        .kind(Some(AhoCorasickKind::DFA))
         .ascii_case_insensitive(true)
         .match_kind(MatchKind::LeftmostFirst)
         .build(RLS_HINT_WORDS)
@@ -365,6 +441,48 @@ mod tests {
         assert_eq!(keep(line), (Kind::Patient, "p1".to_string(), false));
         let escaped = r#"{"resourceType":"Observation","code":{"coding":[{"code":"2276\u002d4"}]},"subject":{"reference":"Patient/p1"}}"#;
         assert_eq!(keep(escaped), (Kind::Observation, "p1".to_string(), false));
+    }
+
+    #[test]
+    fn only_a_condition_that_may_be_rls_names_a_candidate() {
+        let rls = r#"{"resourceType":"Condition","code":{"text":"Restless legs"},"subject":{"reference":"Patient/a"}}"#;
+        assert_eq!(rls_candidate(rls.as_bytes()), Some("a".to_string()));
+        let sorted = r#"{"code":{"text":"RLS"},"resourceType":"Condition","subject":{"reference":"Patient/b"}}"#;
+        assert_eq!(rls_candidate(sorted.as_bytes()), Some("b".to_string()));
+        let htn = r#"{"resourceType":"Condition","code":{"text":"Hypertension"},"subject":{"reference":"Patient/a"}}"#;
+        assert_eq!(rls_candidate(htn.as_bytes()), None);
+        let note = r#"{"resourceType":"Observation","code":{"text":"restless legs"},"subject":{"reference":"Patient/a"}}"#;
+        assert_eq!(rls_candidate(note.as_bytes()), None);
+    }
+
+    /// Whenever the quick key answers, it is what the full classification says.
+    #[test]
+    fn the_quick_key_agrees_with_the_classification() {
+        for line in [
+            r#"{"resourceType":"Patient","id":"p1","gender":"female"}"#,
+            r#"{"resourceType":"Observation","code":{"coding":[{"code":"2276-4"}]},"subject":{"reference":"Patient/p2"}}"#,
+            r#"{"resourceType": "Condition", "subject": {"reference": "https://x/Patient/p3/_history/1"}}"#,
+            r#"{"resourceType":"MedicationRequest","subject":{"reference":"urn:uuid:p4"},"status":"active"}"#,
+        ] {
+            let (kind, id) = quick_key(line.as_bytes()).unwrap_or_else(|| panic!("{line}"));
+            let Line::Keep {
+                kind: k, patient, ..
+            } = classify(line.as_bytes())
+            else {
+                panic!("{line}")
+            };
+            assert_eq!((kind, id), (k, patient.as_str()), "{line}");
+        }
+        for line in [
+            // Not the plain shape: the full parse decides.
+            r#"{"id":"p1","resourceType":"Patient"}"#,
+            r#"{"resourceType":"Observation","code":{"coding":[{"code":"2276-4"}]},"contained":[{"resourceType":"Specimen","subject":{"reference":"Patient/x"}}],"subject":{"reference":"Patient/p2"}}"#,
+            r#"{"resourceType":"Condition","subject":{"display":"A","reference":"Patient/p3"}}"#,
+            r#"{"resourceType":"Encounter","subject":{"reference":"Patient/p3"}}"#,
+            r#"{"resourceType":"Observation","code":{"coding":[{"code":"8867-4"}]},"subject":{"reference":"Patient/p2"}}"#,
+        ] {
+            assert_eq!(quick_key(line.as_bytes()), None, "{line}");
+        }
     }
 
     #[test]

@@ -121,3 +121,33 @@ proptest! {
         prop_assert!(malformed >= expected_malformed);
     }
 }
+
+/// The fast parse of a resource is the general one, for every fixture line
+/// and broken copies of them.
+#[test]
+fn the_fast_resource_parse_is_the_general_one() {
+    for line in fixture_lines() {
+        let general = serde_json::from_str::<willis_fhir::Resource>(&line);
+        let fast = willis_fhir::Resource::from_slice(line.as_bytes());
+        match (general, fast) {
+            (Ok(g), Ok(f)) => assert_eq!(g, f, "{line}"),
+            (Err(_), Err(_)) => {}
+            (g, f) => panic!("{line}: {g:?} / {f:?}"),
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn the_fast_resource_parse_agrees_on_broken_lines(line in mutated_line()) {
+        let general = serde_json::from_slice::<willis_fhir::Resource>(&line);
+        let fast = willis_fhir::Resource::from_slice(&line);
+        match (general, fast) {
+            (Ok(g), Ok(f)) => prop_assert_eq!(g, f),
+            (Err(_), Err(_)) => {}
+            (g, f) => prop_assert!(false, "{:?} / {:?}", g, f),
+        }
+    }
+}

@@ -875,7 +875,9 @@ pub(crate) fn fhir_date(text: &str) -> Option<NaiveDate> {
     if !(rest.is_empty() || rest.starts_with('T')) {
         return None;
     }
-    NaiveDate::parse_from_str(day, "%Y-%m-%d")
+    // `YYYY-MM-DD` exactly (ten characters): the ISO parser, faster than a
+    // format string.
+    day.parse::<NaiveDate>()
         .ok()
         .filter(|d| (1900..=2200).contains(&chrono::Datelike::year(d)))
 }
