@@ -490,6 +490,30 @@ impl Resource {
     }
 
     /// Reads a resource from JSON; see the type's documentation.
+    /// Whom the resource is about (`subject`), for the types that have one.
+    pub fn subject(&self) -> Option<&Reference> {
+        match self {
+            Resource::Observation(o) => o.subject.as_ref(),
+            Resource::Condition(c) => c.subject.as_ref(),
+            Resource::MedicationStatement(m) => m.subject.as_ref(),
+            Resource::MedicationRequest(m) => m.subject.as_ref(),
+            Resource::MedicationAdministration(m) => m.subject.as_ref(),
+            _ => None,
+        }
+    }
+
+    /// [`Resource::subject`], to change.
+    pub fn subject_mut(&mut self) -> Option<&mut Reference> {
+        match self {
+            Resource::Observation(o) => o.subject.as_mut(),
+            Resource::Condition(c) => c.subject.as_mut(),
+            Resource::MedicationStatement(m) => m.subject.as_mut(),
+            Resource::MedicationRequest(m) => m.subject.as_mut(),
+            Resource::MedicationAdministration(m) => m.subject.as_mut(),
+            _ => None,
+        }
+    }
+
     /// A resource from its JSON text: the same as deserialising a
     /// [`Resource`], without building a `serde_json::Value` first when the
     /// text fits its type's model (the population screen reads millions).

@@ -3,7 +3,7 @@
 use chrono::NaiveDate;
 use willis_core::knowledge::ConditionRole;
 use willis_core::{assess, Assessment, Knowledge, Profile, Record};
-use willis_fhir::{Bundle, BundleEntry, Reference, Resource};
+use willis_fhir::{Bundle, BundleEntry, Resource};
 
 use crate::measures::Hits;
 use crate::row::Row;
@@ -68,7 +68,7 @@ pub fn screen_resources(
     // (`Patient/x`, an absolute URL, `urn:uuid:x`) becomes `Patient/x`, so the
     // mapping reads them all as the one person's.
     for e in &mut entry {
-        if let Some(subject) = e.resource.as_mut().and_then(subject_mut) {
+        if let Some(subject) = e.resource.as_mut().and_then(Resource::subject_mut) {
             if subject.reference.as_deref().and_then(patient_id) == Some(patient.as_str()) {
                 subject.reference = Some(format!("Patient/{patient}"));
             }
@@ -120,31 +120,9 @@ fn patient_of(entry: &[BundleEntry]) -> Option<String> {
         })
         .or_else(|| {
             resources().find_map(|r| {
-                let subject = subject(r)?;
+                let subject = r.subject()?;
                 patient_id(subject.reference.as_deref()?).map(str::to_string)
             })
         })
         .filter(|p| !p.is_empty())
-}
-
-fn subject(r: &Resource) -> Option<&Reference> {
-    match r {
-        Resource::Observation(o) => o.subject.as_ref(),
-        Resource::Condition(c) => c.subject.as_ref(),
-        Resource::MedicationStatement(m) => m.subject.as_ref(),
-        Resource::MedicationRequest(m) => m.subject.as_ref(),
-        Resource::MedicationAdministration(m) => m.subject.as_ref(),
-        _ => None,
-    }
-}
-
-fn subject_mut(r: &mut Resource) -> Option<&mut Reference> {
-    match r {
-        Resource::Observation(o) => o.subject.as_mut(),
-        Resource::Condition(c) => c.subject.as_mut(),
-        Resource::MedicationStatement(m) => m.subject.as_mut(),
-        Resource::MedicationRequest(m) => m.subject.as_mut(),
-        Resource::MedicationAdministration(m) => m.subject.as_mut(),
-        _ => None,
-    }
 }

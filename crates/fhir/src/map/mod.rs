@@ -193,15 +193,10 @@ fn several_people(bundle: &Bundle) -> bool {
 
 /// `subject.reference` of the resources that are about a person.
 fn subject(r: &Resource) -> Option<&str> {
-    let s = match r {
-        Resource::Observation(o) => o.subject.as_ref(),
-        Resource::Condition(c) => c.subject.as_ref(),
-        Resource::MedicationStatement(m) => m.subject.as_ref(),
-        Resource::MedicationRequest(m) => m.subject.as_ref(),
-        Resource::MedicationAdministration(m) => m.subject.as_ref(),
-        _ => None,
-    };
-    s?.reference.as_deref().filter(|r| !r.trim().is_empty())
+    r.subject()?
+        .reference
+        .as_deref()
+        .filter(|r| !r.trim().is_empty())
 }
 
 /// `https://ehr/fhir/Patient/p1/_history/2` → `Patient/p1`; other references as they are.
