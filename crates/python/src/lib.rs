@@ -116,10 +116,17 @@ pub fn screen_lenient(
     as_of: NaiveDate,
     profile: Profile,
 ) -> (Option<String>, usize, Option<String>) {
-    let mut entry = Vec::with_capacity(lines.len());
+    // Trimmed and in the order of their text, as `willis screen` reads them.
+    let mut sorted: Vec<&[u8]> = lines
+        .iter()
+        .map(|l| willis_screen::scan::trimmed(l.as_bytes()))
+        .filter(|l| !l.is_empty())
+        .collect();
+    sorted.sort();
+    let mut entry = Vec::with_capacity(sorted.len());
     let mut malformed = 0;
-    for line in lines {
-        match serde_json::from_str::<Resource>(line) {
+    for line in sorted {
+        match Resource::from_slice(line) {
             Ok(resource) => entry.push(BundleEntry {
                 full_url: None,
                 resource: Some(resource),

@@ -7,7 +7,7 @@ use willis_fhir::{Bundle, BundleEntry, Resource};
 
 use crate::measures::Hits;
 use crate::row::Row;
-use crate::scan::patient_id;
+use crate::scan::{patient_id, trimmed};
 
 /// A patient with RLS, screened.
 #[derive(Debug, Clone, PartialEq)]
@@ -37,12 +37,17 @@ pub fn screen_lines<S: AsRef<str>>(
     as_of: NaiveDate,
     profile: Profile,
 ) -> Result<Option<Screened>, PatientError> {
-    // In the order of their text: the same plan whatever order they came in.
-    let mut sorted: Vec<(usize, &str)> = lines.iter().map(AsRef::as_ref).enumerate().collect();
+    // Trimmed as `willis screen` keeps them (white space, a byte-order mark),
+    // in the order of their text: the same plan whatever order they came in.
+    let mut sorted: Vec<(usize, &[u8])> = lines
+        .iter()
+        .map(|l| trimmed(l.as_ref().as_bytes()))
+        .enumerate()
+        .collect();
     sorted.sort_by(|a, b| a.1.cmp(b.1));
     let mut entry = Vec::with_capacity(lines.len());
     for (i, line) in sorted {
-        let resource = Resource::from_slice(line.as_bytes()).map_err(|e| PatientError::Json {
+        let resource = Resource::from_slice(line).map_err(|e| PatientError::Json {
             line: i + 1,
             message: e.to_string(),
         })?;

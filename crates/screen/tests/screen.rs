@@ -400,3 +400,35 @@ fn dopaminergic_drugs_for_parkinsons_disease_are_not_counted_as_rls_treatment() 
     let (_, rls_only) = screen_one(&[RLS, da, FERRITIN_40, TSAT_25], "2026-06-30");
     assert_eq!(measure(&rls_only), (1, 1));
 }
+
+/// `screen_lines` (the Python package's path) reads lines as the command
+/// does: a byte-order mark or white space around a line changes nothing,
+/// nor does their order.
+#[test]
+fn screen_lines_reads_lines_as_the_screen_does() {
+    let child =
+        "\u{feff}{\"resourceType\":\"Patient\",\"id\":\"p1\",\"birthDate\":\"2012-01-01\"}\r";
+    let day: NaiveDate = "2026-06-30".parse().unwrap();
+    let a = willis_screen::screen_lines(
+        &[child, RLS, FERRITIN_40, TSAT_25],
+        day,
+        Profile::Irlssg2018,
+    )
+    .unwrap()
+    .unwrap();
+    let b = willis_screen::screen_lines(
+        &[TSAT_25, FERRITIN_40, RLS, child],
+        day,
+        Profile::Irlssg2018,
+    )
+    .unwrap()
+    .unwrap();
+    assert_eq!(a.row, b.row);
+    assert!(
+        a.row.ids.iter().any(|i| i == "refer.specialist"),
+        "{:?}",
+        a.row.ids
+    );
+    let (rows, _) = screen_one(&[child, RLS, FERRITIN_40, TSAT_25], "2026-06-30");
+    assert_eq!(rows, vec![a.row]);
+}
