@@ -443,14 +443,23 @@ fn stopped_medicines_and_skipped_ones() {
         (Some("2024-01-01"), Some("2025-06-30"))
     );
 
-    // An active statement's planned end is not a stop.
+    // An active statement's planned end is not a stop (on a day before it;
+    // once the end has passed, the course has stopped).
     let active = statement(
         "s1",
         rx("8123"),
         "active",
         json!({"start": "2024-01-01", "end": "2030-01-01"}),
     );
-    assert_eq!(import(vec![active]).record.medications[0].stopped, None);
+    let on = |day: &str| {
+        willis_fhir::bundle_to_record_on(&bundle(vec![active.clone()]), day.parse().unwrap())
+            .record
+            .medications[0]
+            .stopped
+            .clone()
+    };
+    assert_eq!(on("2026-11-23"), None);
+    assert_eq!(on("2031-01-01").as_deref(), Some("2030-01-01"));
 
     let r = skipped_reason(statement("s1", rx("8123"), "entered-in-error", json!({})));
     assert!(r.contains("entered-in-error"));
