@@ -1,32 +1,14 @@
 //! No line, however broken, panics the reader or stops the screen; broken
 //! lines beside good ones do not change the good ones' rows.
 
-use std::path::Path;
-
 use chrono::NaiveDate;
 use proptest::prelude::*;
 use willis_core::Profile;
 use willis_screen::scan::{classify, Line};
 use willis_screen::{screen, Options, Quiet, Row};
 
-fn fixture_lines() -> Vec<String> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/bulk");
-    let mut files: Vec<_> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
-    files.sort();
-    files
-        .iter()
-        .flat_map(|f| {
-            std::fs::read_to_string(f)
-                .unwrap()
-                .lines()
-                .map(str::to_string)
-                .collect::<Vec<_>>()
-        })
-        .collect()
-}
+mod common;
+use common::fixture_lines;
 
 fn screen_text(text: &[u8]) -> (Vec<Row>, u64) {
     let dir = tempfile::tempdir().unwrap();

@@ -9,9 +9,8 @@ use chrono::NaiveDate;
 use willis_core::Profile;
 use willis_screen::{screen, Options, Quiet, Row, Summary};
 
-fn fixture() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/bulk")
-}
+mod common;
+use common::{fixture, fixture_lines};
 
 fn as_of() -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, 11, 15).unwrap()
@@ -41,25 +40,6 @@ fn run(opts: &Options) -> (Vec<Row>, Summary) {
 fn sorted(mut rows: Vec<Row>) -> Vec<Row> {
     rows.sort_by(|a, b| a.patient.cmp(&b.patient));
     rows
-}
-
-/// Every line of the fixture, file by file.
-fn fixture_lines() -> Vec<String> {
-    let mut files: Vec<_> = std::fs::read_dir(fixture())
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
-    files.sort();
-    files
-        .iter()
-        .flat_map(|f| {
-            std::fs::read_to_string(f)
-                .unwrap()
-                .lines()
-                .map(str::to_string)
-                .collect::<Vec<_>>()
-        })
-        .collect()
 }
 
 #[test]
